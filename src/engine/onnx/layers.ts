@@ -1,0 +1,76 @@
+/** Common layers as ONNX subgraphs: linear, LayerNorm, exact GELU. Weights come in PyTorch layout. */
+import { float, int, ints, type GraphBuilder } from './graphBuilder';
+
+/** Transposes a row-major [rows, cols] matrix. */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c] as number;
+  }
+  return out;
+}
+
+/**
+ * y = x·Wᵀ + b over the last axis. `weight` is PyTorch's (out, in); it is stored transposed
+ * (in, out) so MatMul needs no runtime transpose.
+ */
+export function linear(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  weight: Float32Array,
+  bias: Float32Array | undefined,
+  inDim: number,
+  outDim: number,
+): string {
+  const w = g.weight(`${name}.weight`, transpose2d(weight, outDim, inDim), [inDim, outDim]);
+  const y = g.op('MatMul', [x, w]);
+  return bias ? g.op('Add', [y, g.weight(`${name}.bias`, bias, [outDim])]) : y;
+}
+
+/** LayerNorm over the last axis; statistics in float32 even for fp16 graphs. */
+export function layerNorm(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+): string {
+  const s = g.weight(`${name}.weight`, gamma, [gamma.length]);
+  const b = g.weight(`${name}.bias`, beta, [beta.length]);
+  return g.op('LayerNormalization', [x, s, b], {
+    axis: int(-1),
+    epsilon: float(eps),
+    stash_type: int(1),
+  });
+}
+
+/** Exact GELU, x·½·(1 + erf(x/√2)), in the pattern onnxruntime fuses into one kernel. */
+export function gelu(g: GraphBuilder, x: string): string {
+  const e = g.op('Erf', [g.op('Div', [x, g.constF([Math.SQRT2], [])])]);
+  const y = g.op('Mul', [x, g.op('Add', [e, g.constF([1], [])])]);
+  return g.op('Mul', [y, g.constF([0.5], [])]);
+}
+
+/** Reshape to a fixed target (0 copies a dimension, −1 infers one). */
+export function reshape(g: GraphBuilder, x: string, shape: number[]): string {
+  return g.op('Reshape', [x, g.constI64(shape)]);
+}
+
+/** Transpose with a permutation. */
+export function transpose(g: GraphBuilder, x: string, perm: number[]): string {
+  return g.op('Transpose', [x], { perm: ints(perm) });
+}
+
+/** Slice along one axis. */
+export function slice(
+  g: GraphBuilder,
+  x: string,
+  axis: number,
+  start: number,
+  end: number,
+): string {
+  return g.op('Slice', [x, g.constI64([start]), g.constI64([end]), g.constI64([axis])]);
+}

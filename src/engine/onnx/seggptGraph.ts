@@ -1,0 +1,65 @@
+/** Assembles the whole SegGPT ONNX model: inputs and outputs of the engine contract, encoder, decoder. */
+import { geometryOf, toHfConfig, type SegGptConfig } from '../config';
+import type { WeightSource } from '../weights';
+import { GraphBuilder, type Precision } from './graphBuilder';
+import type { InitializerStore } from './initializerStore';
+import { OnnxDataType } from './onnxSchema';
+import { buildDecoder } from './seggptDecoder';
+import { buildEncoder } from './seggptEncoder';
+
+/** Names of the graph's inputs and outputs (docs/seggpt-model.md §8). */
+export const GRAPH_IO = {
+  pixelValues: 'pixel_values',
+  promptPixelValues: 'prompt_pixel_values',
+  promptMasks: 'prompt_masks',
+  embeddingType: 'embedding_type',
+  ensembleSize: 'ensemble_size',
+  predMasks: 'pred_masks',
+} as const;
+
+/** Options for building the graph. */
+export interface GraphOptions {
+  readonly precision: Precision;
+  /** Also output each block's result (`debug_block{i}`, `debug_embeddings`, `debug_tap{k}`). */
+  readonly debugOutputs?: boolean;
+}
+
+/** Builds the SegGPT graph and returns the encoded ModelProto (weights streamed to `store`). */
+export async function buildSegGptModel(
+  c: SegGptConfig,
+  weights: WeightSource,
+  store: InitializerStore,
+  opts: GraphOptions,
+): Promise<Uint8Array> {
+  const geo = geometryOf(c);
+  const g = new GraphBuilder(store, opts.precision);
+  const imageDims = ['batch', c.numChannels, geo.inputH, geo.inputW];
+  const f32 = OnnxDataType.FLOAT;
+  const inputs = {
+    pixelValues: g.toCompute(g.input(GRAPH_IO.pixelValues, f32, imageDims)),
+    promptPixelValues: g.toCompute(g.input(GRAPH_IO.promptPixelValues, f32, imageDims)),
+    promptMasks: g.toCompute(g.input(GRAPH_IO.promptMasks, f32, imageDims)),
+    embeddingType: g.input(GRAPH_IO.embeddingType, OnnxDataType.INT64, [1]),
+    ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
+  };
+  const encoded = await buildEncoder(g, c, weights, inputs);
+  const pred = await buildDecoder(g, c, weights, encoded.taps);
+  g.output(GRAPH_IO.predMasks, g.toFloat32(pred), f32, imageDims);
+  if (opts.debugOutputs) {
+    const tokens = geo.gridH * geo.gridW;
+    for (const [name, value] of encoded.debug) {
+      g.output(`debug_${name}`, g.toFloat32(value), f32, ['rows', tokens, c.hiddenSize]);
+    }
+    encoded.taps.forEach((t, k) =>
+      g.output(`debug_tap${k}`, g.toFloat32(t), f32, ['batch', tokens, c.hiddenSize]),
+    );
+  }
+  return g.encode({
+    producer: 'seggpt-curator',
+    version: '1',
+    props: {
+      'seggpt.config': JSON.stringify(toHfConfig(c)),
+      'seggpt.precision': opts.precision,
+    },
+  });
+}
