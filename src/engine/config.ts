@@ -65,6 +65,14 @@ function int(json: Json, key: string, fallback: number, min = 1): number {
   return v;
 }
 
+function positive(json: Json, key: string, fallback: number): number {
+  const v = json[key] ?? fallback;
+  if (typeof v !== 'number' || !(v > 0)) {
+    throw new ConfigError(`config.${key} must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 function bool(json: Json, key: string, fallback: boolean): boolean {
   const v = json[key] ?? fallback;
   if (typeof v !== 'boolean') {
@@ -99,9 +107,12 @@ export function parseConfig(raw: unknown): SegGptConfig {
   const numHiddenLayers = int(json, 'num_hidden_layers', VIT_LARGE.numHiddenLayers);
   const act = json['hidden_act'] ?? 'gelu';
   if (act !== 'gelu') {
-    throw new ConfigError(`config.hidden_act "${String(act)}" is not supported (only exact "gelu")`);
+    throw new ConfigError(
+      `config.hidden_act "${String(act)}" is not supported (only exact "gelu")`,
+    );
   }
-  const taps = json['intermediate_hidden_state_indices'] ?? VIT_LARGE.intermediateHiddenStateIndices;
+  const taps =
+    json['intermediate_hidden_state_indices'] ?? VIT_LARGE.intermediateHiddenStateIndices;
   if (
     !Array.isArray(taps) ||
     taps.length === 0 ||
@@ -121,7 +132,7 @@ export function parseConfig(raw: unknown): SegGptConfig {
     mergeIndex: int(json, 'merge_index', VIT_LARGE.mergeIndex, 0),
     intermediateHiddenStateIndices: taps as number[],
     decoderHiddenSize: int(json, 'decoder_hidden_size', VIT_LARGE.decoderHiddenSize),
-    layerNormEps: typeof json['layer_norm_eps'] === 'number' ? json['layer_norm_eps'] : 1e-6,
+    layerNormEps: positive(json, 'layer_norm_eps', VIT_LARGE.layerNormEps),
     qkvBias: bool(json, 'qkv_bias', true),
     useRelativePositionEmbeddings: bool(json, 'use_relative_position_embeddings', true),
   };
@@ -158,7 +169,11 @@ export function validateConfig(c: SegGptConfig): void {
       `merge_index ${c.mergeIndex} must be below num_hidden_layers ${c.numHiddenLayers}`,
     );
   }
-  for (const t of c.intermediateHiddenStateIndices) {
+  const taps = c.intermediateHiddenStateIndices;
+  if (taps.some((t, i) => i > 0 && t <= (taps[i - 1] as number))) {
+    throw new ConfigError(`intermediate indices [${taps.join(', ')}] must be strictly increasing`);
+  }
+  for (const t of taps) {
     if (t < 0 || t >= c.numHiddenLayers) {
       throw new ConfigError(`intermediate index ${t} is outside 0..${c.numHiddenLayers - 1}`);
     }

@@ -1,0 +1,56 @@
+/** Reading what a converted model file says about itself (config and precision). */
+import * as fs from 'node:fs';
+import { parseConfig, type SegGptConfig } from './config';
+import type { Precision } from './onnx/graphBuilder';
+import { ModelProto } from './onnx/onnxSchema';
+
+/** Thrown when a file is not a SegGPT model made by this engine. */
+export class ModelFileError extends Error {
+  override readonly name = 'ModelFileError';
+}
+
+/** Config and precision recorded in a model's metadata when it was converted. */
+export interface ModelInfo {
+  readonly config: SegGptConfig;
+  readonly precision: Precision;
+  readonly externalData: boolean;
+}
+
+/** Larger .onnx files hold inline weights we do not need to decode for metadata. */
+const MAX_DECODE_BYTES = 512 * 1024 * 1024;
+
+/** Reads and validates the metadata of a model file written by `convertModel`. */
+export function readModelInfo(modelPath: string): ModelInfo {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(modelPath);
+  } catch {
+    throw new ModelFileError(`${modelPath}: model file not found`);
+  }
+  if (stat.size > MAX_DECODE_BYTES) {
+    throw new ModelFileError(`${modelPath}: ${stat.size} bytes is too large for a model file`);
+  }
+  let decoded: { metadataProps?: { key: string; value: string }[]; graph?: unknown };
+  try {
+    decoded = ModelProto.toObject(ModelProto.decode(fs.readFileSync(modelPath)), {
+      defaults: false,
+    }) as typeof decoded;
+  } catch (err) {
+    throw new ModelFileError(
+      `${modelPath}: not an ONNX model (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  const props = new Map((decoded.metadataProps ?? []).map((p) => [p.key, p.value]));
+  const rawConfig = props.get('seggpt.config');
+  if (!decoded.graph || rawConfig === undefined) {
+    throw new ModelFileError(
+      `${modelPath}: not a SegGPT model converted by this engine (run "seggpt convert" first)`,
+    );
+  }
+  const precision = props.get('seggpt.precision') === 'fp16' ? 'fp16' : 'fp32';
+  return {
+    config: parseConfig(JSON.parse(rawConfig)),
+    precision,
+    externalData: fs.existsSync(`${modelPath}.data`),
+  };
+}

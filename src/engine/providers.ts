@@ -1,0 +1,65 @@
+/** Execution providers: which to try on each platform, and trying them in order with reasons. */
+
+/** Execution providers the engine knows how to ask onnxruntime-node for. */
+export type ProviderName = 'cuda' | 'webgpu' | 'dml' | 'coreml' | 'cpu';
+
+/** All provider names, for settings and CLI validation. */
+export const PROVIDER_NAMES: readonly ProviderName[] = ['cuda', 'webgpu', 'dml', 'coreml', 'cpu'];
+
+/** The automatic order: the fastest provider that can work on this platform first, CPU last. */
+export function defaultProviderOrder(platform: NodeJS.Platform = process.platform): ProviderName[] {
+  switch (platform) {
+    case 'win32':
+      return ['cuda', 'dml', 'webgpu', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'webgpu', 'cpu'];
+    default:
+      return ['cuda', 'webgpu', 'cpu'];
+  }
+}
+
+/** One provider tried: whether it worked and, if not, why (the error's first line). */
+export interface ProviderAttempt {
+  readonly provider: ProviderName;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+/** Raised when no provider in the list could create a session. */
+export class NoProviderError extends Error {
+  override readonly name = 'NoProviderError';
+  constructor(readonly attempts: readonly ProviderAttempt[]) {
+    super(
+      `no execution provider could load the model: ${attempts
+        .map((a) => `${a.provider} (${a.reason ?? 'failed'})`)
+        .join('; ')}`,
+    );
+  }
+}
+
+/** First line of an error message, trimmed, for a one-line reason. */
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n').find((l) => l.trim()) ?? msg).trim().slice(0, 300);
+}
+
+/**
+ * Tries `create` with each provider in order and returns the first that works, with the
+ * reasons the earlier ones failed. `create` is injected so the logic is testable without GPUs.
+ */
+export async function firstWorkingProvider<T>(
+  order: readonly ProviderName[],
+  create: (provider: ProviderName) => Promise<T>,
+): Promise<{ value: T; provider: ProviderName; attempts: ProviderAttempt[] }> {
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of order) {
+    try {
+      const value = await create(provider);
+      attempts.push({ provider, ok: true });
+      return { value, provider, attempts };
+    } catch (err) {
+      attempts.push({ provider, ok: false, reason: firstLine(err) });
+    }
+  }
+  throw new NoProviderError(attempts);
+}

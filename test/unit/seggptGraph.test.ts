@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseConfig } from '../../src/engine/config';
+import { convertModel } from '../../src/engine/convert';
+import { openSafetensors } from '../../src/engine/safetensors';
+import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
+import { fixturePath, maxAbsDiff, readF32, readF64 } from '../support/fixtures';
+import { queryHalf } from '../support/queryHalf';
+
+/** The engine's ONNX graph against the reference outputs of the tiny fixture (float64 PyTorch). */
+describe('SegGPT ONNX graph vs. reference fixtures', () => {
+  const config = parseConfig(JSON.parse(fs.readFileSync(fixturePath('config.json'), 'utf8')));
+  const side = 64;
+  let dir: string;
+  let fp32: SegGptSession;
+
+  const batchOf = (inp: string, semantic: boolean, ensembleSize: number): ModelBatch => {
+    const pixelValues = readF32(fixturePath(`in_${inp}_pixel_values.bin`));
+    return {
+      pixelValues,
+      promptPixelValues: readF32(fixturePath(`in_${inp}_prompt_pixel_values.bin`)),
+      promptMasks: readF32(fixturePath(`in_${inp}_prompt_masks.bin`)),
+      rows: pixelValues.length / (3 * side * side),
+      semantic,
+      ensembleSize,
+    };
+  };
+  const expected = (file: string, rows: number): Float64Array =>
+    queryHalf(readF64(fixturePath(file)), rows, side, side);
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-graph-'));
+    const weights = await openSafetensors(fixturePath('model.safetensors'));
+    try {
+      await convertModel({
+        config,
+        weights,
+        outPath: path.join(dir, 'tiny.onnx'),
+        precision: 'fp32',
+        debugOutputs: true,
+        externalData: true,
+      });
+      await convertModel({
+        config,
+        weights,
+        outPath: path.join(dir, 'tiny-fp16.onnx'),
+        precision: 'fp16',
+      });
+    } finally {
+      await weights.close();
+    }
+    fp32 = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+  });
+
+  after(async () => {
+    await fp32?.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: [string, string, boolean, number][] = [
+    ['instance, one pair', 'b1', false, 1],
+    ['semantic, one pair', 'b1', true, 1],
+    ['two independent pairs', 'b2', false, 1],
+    ['few-shot ensemble of two prompts, semantic', 'ens', true, 2],
+  ];
+  const outputs = [
+    'out_a_instance_b1_pred_masks_f64.bin',
+    'out_b_semantic_b1_pred_masks_f64.bin',
+    'out_d_pairs_b2_pred_masks_f64.bin',
+    'out_p_ensemble_semantic_b2_pred_masks_f64.bin',
+  ];
+  cases.forEach(([title, inp, semantic, group], i) => {
+    it(`float32 matches: ${title}`, async () => {
+      const batch = batchOf(inp, semantic, group);
+      const pred = await fp32.run(batch);
+      const err = maxAbsDiff(pred, expected(outputs[i] as string, batch.rows));
+      assert.ok(err <= 1e-4, `max abs error ${err}`);
+    });
+  });
+
+  it('float32 intermediates match layer by layer (case a)', async () => {
+    const names = [
+      'debug_embeddings',
+      ...Array.from({ length: 6 }, (_, i) => `debug_block${i}`),
+      ...[0, 1, 2, 3].map((k) => `debug_tap${k}`),
+    ];
+    const files = [
+      'int_a_embeddings_f64.bin',
+      ...Array.from({ length: 6 }, (_, i) => `int_a_layer${i}_out_f64.bin`),
+      ...[1, 3, 4, 5].map((l) => `int_a_intermediate_layer${l}_f64.bin`),
+    ];
+    const got = await fp32.runOutputs(batchOf('b1', false, 1), names);
+    names.forEach((n, i) => {
+      const err = maxAbsDiff(got[n] as Float32Array, readF64(fixturePath(files[i] as string)));
+      assert.ok(err <= 1e-5, `${n}: max abs error ${err}`);
+    });
+  });
+
+  it('keeps weights in an external data file when asked, inline otherwise', () => {
+    assert.ok(fs.statSync(path.join(dir, 'tiny.onnx.data')).size > 400_000);
+    assert.ok(!fs.existsSync(path.join(dir, 'tiny-fp16.onnx.data')));
+  });
+
+  it('float16 graph stays close to the reference and reports its precision', async () => {
+    const fp16 = await SegGptSession.load(path.join(dir, 'tiny-fp16.onnx'), { providers: ['cpu'] });
+    try {
+      assert.equal(fp16.precision, 'fp16');
+      const batch = batchOf('ens', true, 2);
+      const err = maxAbsDiff(await fp16.run(batch), expected(outputs[3] as string, 2));
+      // Outputs reach about ±2.5; half precision keeps roughly three significant digits.
+      assert.ok(err < 0.05, `max abs error ${err}`);
+      assert.ok(err > 1e-6, 'an fp16 graph that matches to float32 accuracy is not computing in fp16');
+    } finally {
+      await fp16.release();
+    }
+  });
+
+  it('rejects a batch that does not split into prompt groups', async () => {
+    const batch = { ...batchOf('b2', false, 1), ensembleSize: 3 };
+    await assert.rejects(fp32.run(batch), /cannot be split into groups of 3/);
+  });
+});
