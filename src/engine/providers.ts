@@ -58,8 +58,31 @@ export async function firstWorkingProvider<T>(
       attempts.push({ provider, ok: true });
       return { value, provider, attempts };
     } catch (err) {
-      attempts.push({ provider, ok: false, reason: firstLine(err) });
+      attempts.push({ provider, ok: false, reason: explainProviderFailure(provider, err) });
     }
   }
   throw new NoProviderError(attempts);
+}
+
+/** A plain-words reason for a provider that failed to load, from onnxruntime's error. */
+export function explainProviderFailure(provider: ProviderName, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const lib = /(lib[\w.+-]+\.so[\w.]*|[\w.-]+\.dll|[\w.-]+\.dylib)/.exec(msg)?.[1];
+  if (provider === 'cuda') {
+    if (/cudnn/i.test(msg)) return `cuDNN is missing or the wrong version${lib ? ` (${lib})` : ''}`;
+    if (/cudart|cublas|cufft|curand/i.test(msg)) {
+      return `the CUDA runtime is missing or the wrong version${lib ? ` (${lib})` : ''}`;
+    }
+    if (/driver/i.test(msg)) return 'no NVIDIA driver, or one too old for this CUDA version';
+    if (/providers_shared|providers_cuda|Failed to load shared library/i.test(msg)) {
+      return 'the CUDA provider libraries for onnxruntime are not installed';
+    }
+  }
+  if (provider === 'webgpu' && /adapter|vulkan|d3d12|metal/i.test(msg)) {
+    return 'no WebGPU adapter: no GPU driver with Vulkan, D3D12 or Metal was found';
+  }
+  if (/not (supported|available)|unknown provider|not built/i.test(msg)) {
+    return `not available in this build of onnxruntime-node on ${process.platform}`;
+  }
+  return firstLine(err);
 }

@@ -60,6 +60,8 @@ export class SegGptSession {
   static async load(modelPath: string, opts: LoadOptions = {}): Promise<SegGptSession> {
     const info = readModelInfo(modelPath);
     const runtime = await import('onnxruntime-node');
+    // Failed provider probes are expected and explained in `attempts`; keep the log quiet.
+    runtime.env.logLevel = 'fatal';
     const order =
       opts.providers === undefined || opts.providers === 'auto'
         ? defaultProviderOrder()

@@ -1,0 +1,70 @@
+/** What machine a benchmark ran on, recorded with every result. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+/** Machine description (the `machine` key of the JSON results). */
+export interface MachineInfo {
+  readonly cpu_model: string;
+  readonly cores: number;
+  readonly available_parallelism: number;
+  readonly total_memory_gib: number;
+  readonly node_version: string;
+  readonly onnxruntime_node_version: string;
+  readonly platform: string;
+  readonly arch: string;
+  /** SIMD features that matter for onnxruntime's CPU kernels (Linux only; empty elsewhere). */
+  readonly cpu_flags: string[];
+  /** 1-minute load average when the bench started: other work on the machine makes timings noisy. */
+  readonly load_average_1m: number;
+}
+
+const INTERESTING_FLAGS = [
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512_vnni',
+  'avx512_bf16',
+  'avx512_fp16',
+  'amx_tile',
+  'amx_int8',
+  'amx_bf16',
+];
+
+/** The installed onnxruntime-node version, from its package.json. */
+export function onnxruntimeVersion(): string {
+  try {
+    const pkgPath = require.resolve('onnxruntime-node/package.json');
+    return (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { version?: string }).version ?? '?';
+  } catch {
+    return 'not installed';
+  }
+}
+
+function cpuFlags(): string[] {
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const line = info.split('\n').find((l) => l.startsWith('flags'));
+    if (!line) return [];
+    const flags = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+    return INTERESTING_FLAGS.filter((f) => flags.has(f));
+  } catch {
+    return [];
+  }
+}
+
+/** Describes this machine. */
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    available_parallelism: os.availableParallelism(),
+    total_memory_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    node_version: process.version,
+    onnxruntime_node_version: onnxruntimeVersion(),
+    platform: process.platform,
+    arch: process.arch,
+    cpu_flags: cpuFlags(),
+    load_average_1m: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The bench is a list of named sections. Each measures one thing and returns flat figures that
+ * are merged into the results (so keys must be unique across sections: prefix them, e.g.
+ * `cpu_fast_…`, `gpu_…`). Add a section by writing a `Section` and listing it in bench.ts.
+ */
+import type { SegGptConfig } from '../src/engine/config';
+import type { Precision } from '../src/engine/onnx/graphBuilder';
+import type { ModelBatch } from '../src/engine/segGptSession';
+import type { FlopBreakdown } from './flops';
+import type { CachedModel } from './modelCache';
+
+/** Command-line options. */
+export interface BenchOptions {
+  readonly runs: number;
+  /** Intra-op threads for CPU sessions. */
+  readonly threads: number;
+  readonly json?: string;
+  /** HF config.json to bench instead of ViT-L. */
+  readonly configPath?: string;
+  readonly profile: boolean;
+  /** Sections to run (all when absent). */
+  readonly only?: readonly string[];
+  /** Rebuild cached models even when their stamps match. */
+  readonly rebuild: boolean;
+  /** Seed of the random weights. */
+  readonly seed: number;
+}
+
+/** A figure: plain JSON scalars only (null = not measured). */
+export type FigureValue = number | string | boolean | null;
+
+/** What a section returns. */
+export interface SectionResult {
+  /** Flat figures merged into the top level of the JSON results and printed in the table. */
+  readonly figures: Record<string, FigureValue>;
+  /** Anything larger (samples, profile tables), kept under `details.<section>` in the JSON. */
+  readonly details?: Record<string, unknown>;
+}
+
+/** Results of earlier sections that later ones may build on (e.g. error against fp32). */
+export interface SharedResults {
+  /** fp32 CPU prediction for `BenchContext.query`. */
+  fp32Prediction?: Float32Array;
+  /** fp32 CPU median latency, ms (for speed-ups). */
+  fp32LatencyMs?: number;
+}
+
+/** What every section gets. */
+export interface BenchContext {
+  readonly opts: BenchOptions;
+  readonly config: SegGptConfig;
+  /** 'vit-large' or 'config-<hash>'. */
+  readonly label: string;
+  /** FLOPs of one query (one prompt), as the engine computes it. */
+  readonly flops: FlopBreakdown;
+  /** The comparable denominator: 1.59e12 for ViT-L, the doc's formula for other configs. */
+  readonly nominalFlops: number;
+  /** Cache folder for models and profiles. */
+  readonly cacheDir: string;
+  /** One query (rows 1, one prompt, instance), deterministic random normalized inputs. */
+  readonly query: ModelBatch;
+  /** A converted random-weight model of this config (built once, then reused). */
+  model(precision: Precision): Promise<CachedModel>;
+  readonly shared: SharedResults;
+  /** Prints a progress line (stdout), indented under the section heading. */
+  log(msg: string): void;
+}
+
+/** One part of the bench. */
+export interface Section {
+  /** Name used with `--only`. */
+  readonly name: string;
+  readonly summary: string;
+  run(ctx: BenchContext): Promise<SectionResult>;
+}

@@ -1,0 +1,54 @@
+/** `seggpt apply`: segment every image of one or more folders with a prompt. */
+import { listImages } from '../engine/listImages';
+import { DEFAULT_MASK_TEMPLATE } from '../engine/maskPaths';
+import { choice, parse, UsageError } from './args';
+import { COMMON_HELP, COMMON_OPTIONS } from './commonOptions';
+import { runJob } from './jobRunner';
+
+/** Help text of the apply command. */
+export const APPLY_HELP = `Usage:
+  seggpt apply --model <model.onnx> --prompt <img> --prompt-mask <mask> [options] <folder>...
+
+Segments every image in the folders (masks themselves are left out) and writes each mask next
+to its image. Images that already have a mask are skipped, so an interrupted run resumes where
+it stopped. Progress goes to stderr; Ctrl-C stops after the current batch, leaving no partial file.
+
+Options:
+${COMMON_HELP}
+  --recursive                   include sub-folders
+  --mask-template <template>    mask path, with \${dir}, \${stem}, \${name}, \${ext}
+                                (default ${DEFAULT_MASK_TEMPLATE})
+  --overwrite <never|model|all> replace existing masks: never (default), only those SegGPT
+                                made, or all (including masks a person edited)`;
+
+/** Runs `seggpt apply`. */
+export async function applyCommand(argv: string[], log: (s: string) => void): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...COMMON_OPTIONS,
+      recursive: { type: 'boolean' },
+      'mask-template': { type: 'string' },
+      overwrite: { type: 'string' },
+    },
+    true,
+  );
+  if (values.help) {
+    log(APPLY_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('give at least one folder');
+  const template = (values['mask-template'] as string | undefined) ?? DEFAULT_MASK_TEMPLATE;
+  const targets: string[] = [];
+  for (const folder of positionals) {
+    targets.push(
+      ...(await listImages(folder, {
+        recursive: values.recursive === true,
+        maskTemplate: template,
+      })),
+    );
+  }
+  if (targets.length === 0) throw new UsageError(`no images found in ${positionals.join(', ')}`);
+  const overwrite = choice(values, 'overwrite', ['never', 'model', 'all'] as const, 'never');
+  return runJob(values, targets, template, overwrite, log);
+}

@@ -1,0 +1,176 @@
+/** Applying one prompt to many images: pipelined decode → inference → write, cancellable. */
+import * as fs from 'node:fs';
+import { MaskExistsError } from './atomicWrite';
+import { loadImageTensor, type ImageTensor } from './imageInput';
+import { writeMaskFile } from './maskFile';
+import { maskPathFor } from './maskPaths';
+import { maskSource } from './provenance';
+import type { Segmenter } from './segmenter';
+
+/** Which existing masks may be replaced: none, those the model made, or all (asked for explicitly). */
+export type OverwritePolicy = 'never' | 'model' | 'all';
+
+/** Progress of a running job. */
+export interface BatchProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly written: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly imagesPerSecond: number;
+  readonly etaSeconds: number;
+  readonly current?: string;
+}
+
+/** What a job does and how it reports. */
+export interface BatchJobOptions {
+  readonly targets: readonly string[];
+  readonly maskTemplate?: string;
+  readonly overwrite: OverwritePolicy;
+  /** Queries per model run. */
+  readonly batchSize: number;
+  /** tEXt chunks for every mask written (provenance). */
+  readonly textChunks: Record<string, string>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: BatchProgress) => void;
+}
+
+/** Outcome of a job: every target is written, skipped (with why) or failed (with the error). */
+export interface BatchJobResult {
+  readonly written: string[];
+  readonly skipped: { path: string; reason: string }[];
+  readonly failed: { path: string; error: string }[];
+  readonly cancelled: boolean;
+  readonly seconds: number;
+}
+
+type Outcome = Pick<BatchJobResult, 'written' | 'skipped' | 'failed'>;
+
+interface Loaded {
+  readonly items: { path: string; mask: string; overwrite: boolean; tensor: ImageTensor }[];
+}
+
+/**
+ * Runs the job. While the model runs batch k, batch k+1 is decoded and batch k−1 is written,
+ * so inference rarely waits on I/O. Masks are written atomically: a cancelled or killed job
+ * leaves no partial file, and a rerun resumes by skipping the masks already there.
+ */
+export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promise<BatchJobResult> {
+  const start = performance.now();
+  const result: Outcome = { written: [], skipped: [], failed: [] };
+  const total = opts.targets.length;
+  let modelDone = 0;
+  const report = (current?: string): void => {
+    const done = result.written.length + result.skipped.length + result.failed.length;
+    const secs = (performance.now() - start) / 1000;
+    const rate = secs > 0 ? modelDone / secs : 0;
+    opts.onProgress?.({
+      done,
+      total,
+      written: result.written.length,
+      skipped: result.skipped.length,
+      failed: result.failed.length,
+      imagesPerSecond: rate,
+      etaSeconds: rate > 0 ? (total - done) / rate : Infinity,
+      current,
+    });
+  };
+
+  const batches: string[][] = [];
+  for (let i = 0; i < total; i += Math.max(1, opts.batchSize)) {
+    batches.push(opts.targets.slice(i, i + Math.max(1, opts.batchSize)));
+  }
+  const load = async (paths: string[]): Promise<Loaded> => {
+    const items: Loaded['items'] = [];
+    await Promise.all(
+      paths.map(async (p) => {
+        const mask = maskPathFor(p, opts.maskTemplate);
+        const decision = await mayWrite(mask, opts.overwrite);
+        if (decision !== true) {
+          result.skipped.push({ path: p, reason: decision });
+          return;
+        }
+        try {
+          items.push({
+            path: p,
+            mask,
+            overwrite: fs.existsSync(mask),
+            tensor: await loadImageTensor(p, seg.session.geometry),
+          });
+        } catch (err) {
+          result.failed.push({ path: p, error: message(err) });
+        }
+      }),
+    );
+    items.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
+    return { items };
+  };
+
+  let next: Promise<Loaded> | undefined = batches.length ? load(batches[0] as string[]) : undefined;
+  let writing: Promise<void> = Promise.resolve();
+  for (let k = 0; k < batches.length && next; k++) {
+    if (opts.signal?.aborted) break;
+    const loaded: Loaded = await next;
+    next = k + 1 < batches.length ? load(batches[k + 1] as string[]) : undefined;
+    report(loaded.items[0]?.path);
+    if (loaded.items.length === 0) continue;
+    let preds: Float32Array[];
+    try {
+      preds = await seg.predict(loaded.items.map((i) => i.tensor.data));
+    } catch (err) {
+      for (const i of loaded.items) result.failed.push({ path: i.path, error: message(err) });
+      continue;
+    }
+    modelDone += loaded.items.length;
+    await writing;
+    if (opts.signal?.aborted) break;
+    writing = writeAll(seg, loaded, preds, opts, result).then(() => report());
+  }
+  await writing;
+  if (next) await next.catch(() => undefined);
+  report();
+  return {
+    ...result,
+    cancelled: opts.signal?.aborted ?? false,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
+
+async function writeAll(
+  seg: Segmenter,
+  loaded: Loaded,
+  preds: Float32Array[],
+  opts: BatchJobOptions,
+  result: Outcome,
+): Promise<void> {
+  for (const [i, item] of loaded.items.entries()) {
+    if (opts.signal?.aborted) return;
+    try {
+      const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
+      await writeMaskFile(item.mask, maps.classes, item.tensor.width, item.tensor.height, {
+        overwrite: item.overwrite,
+        textChunks: opts.textChunks,
+      });
+      result.written.push(item.mask);
+    } catch (err) {
+      if (err instanceof MaskExistsError)
+        result.skipped.push({ path: item.path, reason: 'a mask appeared meanwhile' });
+      else result.failed.push({ path: item.path, error: message(err) });
+    }
+  }
+}
+
+/** true if the mask may be written, else why not. */
+async function mayWrite(mask: string, policy: OverwritePolicy): Promise<true | string> {
+  if (!fs.existsSync(mask)) return true;
+  if (policy === 'all') return true;
+  if (policy === 'never') return 'mask exists';
+  const source = await maskSource(mask);
+  return source === 'model'
+    ? true
+    : `mask exists and was ${source === 'human' ? 'edited by a person' : 'not made by SegGPT'}`;
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] as string;
+}
