@@ -45,7 +45,12 @@ function cpuFlags(): string[] {
     const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
     const line = info.split('\n').find((l) => l.startsWith('flags'));
     if (!line) return [];
-    const flags = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+    const flags = new Set(
+      line
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/),
+    );
     return INTERESTING_FLAGS.filter((f) => flags.has(f));
   } catch {
     return [];

@@ -80,7 +80,10 @@ export function canonicalJson(v: unknown): string {
 
 /** Short hash of a config (goes into cache file names for non-default configs). */
 export function configHash(c: SegGptConfig): string {
-  return createHash('sha256').update(canonicalJson(toHfConfig(c))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(canonicalJson(toHfConfig(c)))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 let fingerprintMemo: { hash: string; files: string[] } | undefined;
@@ -92,7 +95,10 @@ let fingerprintMemo: { hash: string; files: string[] } | undefined;
  */
 export function engineFingerprint(): { hash: string; files: string[] } {
   if (fingerprintMemo) return fingerprintMemo;
-  const roots = [require.resolve('../src/engine/convert'), require.resolve('../src/engine/randomWeights')];
+  const roots = [
+    require.resolve('../src/engine/convert'),
+    require.resolve('../src/engine/randomWeights'),
+  ];
   const seen = new Set<string>();
   const todo = [...roots];
   while (todo.length > 0) {
@@ -117,7 +123,10 @@ export function engineFingerprint(): { hash: string; files: string[] } {
     h.update(fs.readFileSync(f));
     h.update('\0');
   }
-  fingerprintMemo = { hash: h.digest('hex').slice(0, 16), files: files.map((f) => path.relative(base, f)) };
+  fingerprintMemo = {
+    hash: h.digest('hex').slice(0, 16),
+    files: files.map((f) => path.relative(base, f)),
+  };
   return fingerprintMemo;
 }
 
@@ -167,7 +176,10 @@ function convertInChild(req: ConvertRequest): Promise<ConvertReply> {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (reply) resolve(reply);
-      else reject(new Error(`conversion process exited (${signal ?? `code ${code}`}) without a result`));
+      else
+        reject(
+          new Error(`conversion process exited (${signal ?? `code ${code}`}) without a result`),
+        );
     });
   });
 }

@@ -18,7 +18,9 @@ export function summarize(samples: readonly number[]): Summary {
   const n = sorted.length;
   const mid = Math.floor(n / 2);
   const median =
-    n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    n % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   const mean = sorted.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
   return {

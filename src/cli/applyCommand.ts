@@ -1,4 +1,5 @@
 /** `seggpt apply`: segment every image of one or more folders with a prompt. */
+import * as path from 'node:path';
 import { listImages } from '../engine/listImages';
 import { DEFAULT_MASK_TEMPLATE } from '../engine/maskPaths';
 import { choice, parse, UsageError } from './args';
@@ -39,14 +40,21 @@ export async function applyCommand(argv: string[], log: (s: string) => void): Pr
   }
   if (positionals.length === 0) throw new UsageError('give at least one folder');
   const template = (values['mask-template'] as string | undefined) ?? DEFAULT_MASK_TEMPLATE;
+  // The prompt's own files are examples, not work: a prompt mask that does not follow the
+  // template would otherwise be segmented as an image.
+  const promptFiles = new Set(
+    [
+      ...((values.prompt as string[] | undefined) ?? []),
+      ...((values['prompt-mask'] as string[] | undefined) ?? []),
+    ].map((p) => path.resolve(p)),
+  );
   const targets: string[] = [];
   for (const folder of positionals) {
-    targets.push(
-      ...(await listImages(folder, {
-        recursive: values.recursive === true,
-        maskTemplate: template,
-      })),
-    );
+    const images = await listImages(folder, {
+      recursive: values.recursive === true,
+      maskTemplate: template,
+    });
+    targets.push(...images.filter((p) => !promptFiles.has(p)));
   }
   if (targets.length === 0) throw new UsageError(`no images found in ${positionals.join(', ')}`);
   const overwrite = choice(values, 'overwrite', ['never', 'model', 'all'] as const, 'never');

@@ -46,6 +46,11 @@ export async function convertCommand(argv: string[], log: (s: string) => void): 
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed))
     throw new UsageError(`--seed must be an integer, got "${String(values.seed)}"`);
+  // Checked before the config, which defaults to one beside the weights: a mistyped weights path
+  // should not be reported as a missing config.json.
+  if (!random && !fs.existsSync(values.weights as string)) {
+    throw new Error(`${values.weights as string}: weights file not found`);
+  }
   const configPath =
     (values.config as string | undefined) ??
     (random ? undefined : path.join(path.dirname(values.weights as string), 'config.json'));

@@ -17,7 +17,7 @@ export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.
 /** Most pixels an input may have: sharp's own default `limitInputPixels` (16383²). */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
 
-/** Longest side an input may have (JPEG's and libvips' PNG limit are this order of size). */
+/** Longest side an input may have: JPEG's own format limit, generous for any photo or scan. */
 export const MAX_INPUT_SIDE = 65_535;
 
 /** Thrown when an image or mask file cannot be read; the message is one line naming the file. */
@@ -95,7 +95,7 @@ function normalizeTable(): Float32Array {
 
 /**
  * Loads an image for the model: EXIF orientation, RGB (alpha dropped, as PIL's convert('RGB')),
- * resized to inputW×inputH ignoring aspect with sharp's cubic kernel, /255, ImageNet-normalized,
+ * resized to inputW×inputH ignoring aspect exactly as Pillow's BICUBIC, /255, ImageNet-normalized,
  * CHW. `width`/`height` are the oriented original size (for resizing the prediction back).
  */
 export async function loadImageTensor(
@@ -106,9 +106,10 @@ export async function loadImageTensor(
   try {
     await checkHeader(input, label);
     const image = sharp(input, SHARP_OPTIONS);
-    // Two passes on purpose. Decoding to plain RGB first drops alpha before resampling, as PIL's
-    // convert('RGB') does (sharp would resize premultiplied: (255,128,0,α=.5) → (255,127,0)),
-    // and skips JPEG shrink-on-load, which the references' full decode does not do either.
+    // Decode to plain RGB at full size, then resize in TS like Pillow. Alpha is dropped before
+    // resampling, as PIL's convert('RGB') does (sharp resizes premultiplied). sharp's own cubic
+    // upscales a quarter input pixel off Pillow's grid (at 2×) and its large-factor shrinks
+    // differ by ~1 level; see resizeBicubicRgb.
     const rgb = await image
       .autoOrient()
       .removeAlpha()
@@ -117,14 +118,8 @@ export async function loadImageTensor(
       .toBuffer({ resolveWithObject: true });
     if (rgb.info.channels !== 3) throw new Error(`decoded to ${rgb.info.channels} channels`);
     const { width, height } = rgb.info;
-    const { data, info } = await sharp(rgb.data, { raw: { width, height, channels: 3 } })
-      .resize({ width: geom.inputW, height: geom.inputH, fit: 'fill', kernel: 'cubic' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const data = resizeBicubicRgb(rgb.data, width, height, geom.inputW, geom.inputH);
     const plane = geom.inputW * geom.inputH;
-    if (info.channels !== 3 || data.length !== plane * 3) {
-      throw new Error(`decoded to ${info.channels} channels, expected RGB`);
-    }
     const lut = normalizeTable();
     const out = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) {
@@ -139,9 +134,20 @@ export async function loadImageTensor(
 }
 
 /**
- * Nearest-neighbour resize of a one-byte-per-pixel map, sampling pixel centres as sharp and PIL
- * do: source index = floor((i + 0.5) · in / out), computed in integers so it is exact.
+ * Source index per output index for a nearest-neighbour resize, the way Pillow computes it: pixel
+ * centres, x_in = trunc((x + 0.5) · in/out), with the position accumulated in floating point. At
+ * exact ties that lands one lower than exact arithmetic would (6 → 9: out 4 reads in 2, not 3);
+ * we keep Pillow's answer so prompt masks match the references pixel for pixel.
  */
+function nearestIndices(inSize: number, outSize: number): Uint32Array {
+  const scale = inSize / outSize;
+  const idx = new Uint32Array(outSize);
+  let pos = scale * 0.5;
+  for (let i = 0; i < outSize; i++, pos += scale) idx[i] = Math.min(inSize - 1, Math.trunc(pos));
+  return idx;
+}
+
+/** Nearest-neighbour resize of a one-byte-per-pixel map (class ids), sampling as Pillow does. */
 export function resizeNearest(
   src: Uint8Array,
   inW: number,
@@ -153,21 +159,137 @@ export function resizeNearest(
     throw new RangeError(`map has ${src.length} pixels, expected ${inW}×${inH}`);
   }
   const out = new Uint8Array(outW * outH);
-  const xs = new Uint32Array(outW);
-  for (let x = 0; x < outW; x++) xs[x] = Math.floor(((2 * x + 1) * inW) / (2 * outW));
-  let prevSy = -1;
+  const xs = nearestIndices(inW, outW);
+  const ys = nearestIndices(inH, outH);
   for (let y = 0; y < outH; y++) {
-    const sy = Math.floor(((2 * y + 1) * inH) / (2 * outH));
     const row = y * outW;
-    if (sy === prevSy) {
+    if (y > 0 && ys[y] === ys[y - 1]) {
       out.copyWithin(row, row - outW, row); // upscaling repeats rows: copy instead of resampling
       continue;
     }
-    const srcRow = sy * inW;
+    const srcRow = ys[y] * inW;
     for (let x = 0; x < outW; x++) out[row + x] = src[srcRow + xs[x]];
-    prevSy = sy;
   }
   return out;
+}
+
+// Fixed-point weights as Pillow uses for 8-bit images: 32 − 8 − 2 bits, so a sum of 8-bit values
+// times weights (whose absolute sum stays under ~1.2) fits in an int32.
+const PRECISION_BITS = 22;
+
+/** Keys cubic with a = −0.5 (Catmull-Rom), Pillow's BICUBIC filter; support 2. */
+function cubic(t: number): number {
+  const a = -0.5;
+  const x = Math.abs(t);
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+
+/** Per output index: first source index, tap count and fixed-point weights (maxTaps per row). */
+interface Taps {
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  readonly weights: Int32Array;
+  readonly maxTaps: number;
+}
+
+/**
+ * Antialiased bicubic taps: when shrinking, the kernel is stretched by the scale factor so every
+ * source pixel contributes (what makes Pillow's resize "antialiased"); pixel centres aligned.
+ */
+function bicubicTaps(inSize: number, outSize: number): Taps {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = 2 * filterScale;
+  const inv = 1 / filterScale;
+  const maxTaps = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * maxTaps);
+  const k = new Float64Array(maxTaps);
+  for (let x = 0; x < outSize; x++) {
+    const center = (x + 0.5) * scale;
+    const lo = Math.max(0, Math.trunc(center - support + 0.5));
+    const n = Math.min(inSize, Math.trunc(center + support + 0.5)) - lo;
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      k[j] = cubic((j + lo - center + 0.5) * inv);
+      total += k[j];
+    }
+    for (let j = 0; j < n; j++) {
+      const w = total !== 0 ? (k[j] / total) * (1 << PRECISION_BITS) : 0;
+      weights[x * maxTaps + j] = Math.trunc(w < 0 ? w - 0.5 : w + 0.5);
+    }
+    first[x] = lo;
+    count[x] = n;
+  }
+  return { first, count, weights, maxTaps };
+}
+
+function clip8(fixed: number): number {
+  const v = fixed >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/**
+ * Resizes interleaved 8-bit RGB like Pillow's `resize(size, BICUBIC)`: separable, horizontal pass
+ * first, each pass rounded to 8 bits, antialiased when shrinking. An axis whose size does not
+ * change is left alone, as Pillow does.
+ */
+export function resizeBicubicRgb(
+  src: Uint8Array,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+): Uint8Array {
+  if (src.length !== inW * inH * 3) {
+    throw new RangeError(`image has ${src.length} bytes, expected ${inW}×${inH}×3`);
+  }
+  const half = 1 << (PRECISION_BITS - 1); // rounds the fixed-point sum to nearest
+  let img = src;
+  if (outW !== inW) {
+    const { first, count, weights, maxTaps } = bicubicTaps(inW, outW);
+    const out = new Uint8Array(outW * inH * 3);
+    for (let y = 0; y < inH; y++) {
+      const rowIn = y * inW * 3;
+      const rowOut = y * outW * 3;
+      for (let x = 0; x < outW; x++) {
+        let r = half;
+        let g = half;
+        let b = half;
+        let p = rowIn + first[x] * 3;
+        for (let j = 0, wi = x * maxTaps; j < count[x]; j++, wi++, p += 3) {
+          const w = weights[wi];
+          r += img[p] * w;
+          g += img[p + 1] * w;
+          b += img[p + 2] * w;
+        }
+        out[rowOut + x * 3] = clip8(r);
+        out[rowOut + x * 3 + 1] = clip8(g);
+        out[rowOut + x * 3 + 2] = clip8(b);
+      }
+    }
+    img = out;
+  }
+  if (outH !== inH) {
+    const { first, count, weights, maxTaps } = bicubicTaps(inH, outH);
+    const stride = outW * 3;
+    const out = new Uint8Array(outW * outH * 3);
+    const acc = new Float64Array(stride);
+    for (let y = 0; y < outH; y++) {
+      acc.fill(half);
+      for (let j = 0; j < count[y]; j++) {
+        const w = weights[y * maxTaps + j];
+        const rowIn = (first[y] + j) * stride;
+        for (let i = 0; i < stride; i++) acc[i] += img[rowIn + i] * w; // row-wise: cache friendly
+      }
+      for (let i = 0; i < stride; i++) out[y * stride + i] = clip8(acc[i]);
+    }
+    img = out;
+  }
+  return img === src ? new Uint8Array(src) : img;
 }
 
 /**
@@ -304,7 +426,7 @@ export async function readPalettePng(path: string): Promise<PalettePng> {
   }
 }
 
-/** 0 where every colour sample is 0, else 1; alpha samples are ignored. */
+/** 1 where any colour sample reaches `threshold`, else 0; alpha samples are ignored. */
 function binarize(
   data: ArrayLike<number>,
   pixels: number,

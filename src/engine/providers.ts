@@ -67,11 +67,20 @@ export async function firstWorkingProvider<T>(
 /** A plain-words reason for a provider that failed to load, from onnxruntime's error. */
 export function explainProviderFailure(provider: ProviderName, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  const lib = /(lib[\w.+-]+\.so[\w.]*|[\w.-]+\.dll|[\w.-]+\.dylib)/.exec(msg)?.[1];
+  // onnxruntime names its own provider library first ("Failed to load library
+  // libonnxruntime_providers_cuda.so with error: libcudnn.so.9: ..."): name the one that is missing.
+  const libs = [...msg.matchAll(/(lib[\w.+-]+\.so[\w.]*|[\w.-]+\.dll|[\w.-]+\.dylib)/g)].map(
+    (m) => m[1] as string,
+  );
+  const lib = (re: RegExp): string => {
+    const found = libs.find((l) => re.test(l));
+    return found ? ` (${found})` : '';
+  };
   if (provider === 'cuda') {
-    if (/cudnn/i.test(msg)) return `cuDNN is missing or the wrong version${lib ? ` (${lib})` : ''}`;
-    if (/cudart|cublas|cufft|curand/i.test(msg)) {
-      return `the CUDA runtime is missing or the wrong version${lib ? ` (${lib})` : ''}`;
+    if (/cudnn/i.test(msg)) return `cuDNN is missing or the wrong version${lib(/cudnn/i)}`;
+    const runtime = /cudart|cublas|cufft|curand/i;
+    if (runtime.test(msg)) {
+      return `the CUDA runtime is missing or the wrong version${lib(runtime)}`;
     }
     if (/driver/i.test(msg)) return 'no NVIDIA driver, or one too old for this CUDA version';
     if (/providers_shared|providers_cuda|Failed to load shared library/i.test(msg)) {

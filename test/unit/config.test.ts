@@ -147,7 +147,9 @@ describe('config', () => {
     rejects({ num_channels: 1 }, /num_channels must be 3/);
     rejects({ use_relative_position_embeddings: false }, /not supported/);
     rejects({ qkv_bias: 'yes' }, /qkv_bias must be true or false/);
-    rejects({ layer_norm_eps: 0 }, /layer_norm_eps must be positive/);
+    rejects({ layer_norm_eps: 0 }, /layer_norm_eps must be a positive number/);
+    rejects({ layer_norm_eps: '1e-6' }, /layer_norm_eps must be a positive number/);
+    rejects({ intermediate_hidden_state_indices: [3, 2] }, /strictly increasing/);
   });
 
   it('rejects non-integer and out-of-range fields', () => {

@@ -12,6 +12,7 @@ import {
   loadMaskClassMap,
   orientMap,
   promptMaskTensor,
+  resizeBicubicRgb,
   resizeNearest,
 } from '../../src/engine/imageInput';
 import { seggptPalette, vocPalette } from '../../src/engine/palette';
@@ -62,6 +63,11 @@ describe('imageInput', () => {
       assert.deepEqual([...resizeNearest(three, 3, 1, 2, 1)], [10, 30]);
     });
 
+    it('matches Pillow at exact ties (float accumulation lands one lower)', () => {
+      const six = Uint8Array.from([0, 1, 2, 3, 4, 5]);
+      assert.deepEqual([...resizeNearest(six, 6, 1, 9, 1)], [0, 1, 1, 2, 2, 3, 4, 5, 5]); // Pillow 9.4
+    });
+
     it('doubles a 2×2 pattern into 2×2 blocks and keeps identity', () => {
       const src = Uint8Array.from([1, 2, 3, 4]);
       assert.deepEqual(
@@ -69,6 +75,49 @@ describe('imageInput', () => {
         [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
       );
       assert.deepEqual([...resizeNearest(src, 2, 2, 2, 2)], [1, 2, 3, 4]);
+    });
+  });
+
+  describe('resizeBicubicRgb', () => {
+    const grey = (values: number[]): Uint8Array =>
+      Uint8Array.from(values.flatMap((v) => [v, v, v]));
+    const channel0 = (rgb: Uint8Array): number[] => [...rgb].filter((_, i) => i % 3 === 0);
+    const impulse = grey([0, 0, 0, 200, 0, 0, 0, 0]);
+
+    it('upscales on the pixel-centre grid Pillow uses', () => {
+      // Pillow: [0,0,0,0,0,45,173,173,45,0,…]; sharp's cubic gives …,113,200,113,… (shifted grid)
+      const out = channel0(resizeBicubicRgb(impulse, 8, 1, 16, 1));
+      assert.deepEqual(out, [0, 0, 0, 0, 0, 45, 173, 173, 45, 0, 0, 0, 0, 0, 0, 0]);
+    });
+
+    it('shrinks with a stretched (antialiasing) kernel, clipping negative lobes', () => {
+      assert.deepEqual(channel0(resizeBicubicRgb(impulse, 8, 1, 3, 1)), [12, 68, 0]); // Pillow
+    });
+
+    it('matches Pillow resize((5, 7), BICUBIC) of a 13×9 pattern exactly', () => {
+      const w = 13;
+      const h = 9;
+      const src = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          src.set(
+            [(x * 37 + y * 91) % 256, (x * x + 3 * y) % 256, (x * y * 7) % 256],
+            (y * w + x) * 3,
+          );
+        }
+      }
+      // prettier-ignore
+      const pillow = [
+        51, 1, 1, 152, 11, 4, 121, 36, 7, 80, 75, 10, 162, 124, 12, 145, 5, 9, 121, 15, 33, 104, 40,
+        60, 142, 79, 86, 117, 128, 111, 80, 9, 16, 110, 19, 63, 165, 44, 114, 79, 83, 167, 136, 132,
+        215, 142, 13, 24, 113, 23, 94, 90, 48, 175, 158, 87, 183, 86, 136, 83, 129, 17, 32, 98, 27,
+        128, 145, 52, 196, 108, 91, 79, 124, 140, 160, 118, 21, 39, 154, 31, 165, 71, 56, 141, 150,
+        95, 134, 139, 144, 153, 185, 25, 51, 92, 35, 162, 153, 60, 97, 89, 99, 179, 101, 148, 103,
+      ];
+      assert.deepEqual([...resizeBicubicRgb(src, w, h, 5, 7)], pillow);
+      const same = resizeBicubicRgb(src, w, h, w, h);
+      assert.deepEqual(same, src);
+      assert.notEqual(same, src); // a copy, not the caller's buffer
     });
   });
 

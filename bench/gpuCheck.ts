@@ -1,0 +1,191 @@
+/**
+ * GPU check: the engine's fp32 and fp16 graphs on each GPU execution provider that loads here,
+ * error against the reference fixtures and time per query of the full ViT-L shape.
+ * Usage: node dist/gpu-check.js [--out result.json] [--providers cuda,webgpu] [--budget-s 300]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/engine/config';
+import { convertModel } from '../src/engine/convert';
+import type { Precision } from '../src/engine/onnx/graphBuilder';
+import type { ProviderName } from '../src/engine/providers';
+import { mulberry32, RandomWeights } from '../src/engine/randomWeights';
+import { openSafetensors } from '../src/engine/safetensors';
+import { SegGptSession, type ModelBatch } from '../src/engine/segGptSession';
+
+const NOMINAL_FLOP = 1.59e12;
+const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'seggpt-tiny-reference');
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    providers: { type: 'string', default: 'cuda,webgpu' },
+    'budget-s': { type: 'string', default: '300' },
+    work: { type: 'string', default: path.join(os.tmpdir(), 'seggpt-gpu') },
+    'skip-vitl': { type: 'boolean' },
+  },
+});
+const deadline = Date.now() + Number(values['budget-s']) * 1000;
+const work = values.work as string;
+fs.mkdirSync(work, { recursive: true });
+const result: Record<string, unknown> = { date: new Date().toISOString(), host: os.cpus()[0]?.model };
+const save = (): void => {
+  if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 2));
+};
+const log = (s: string): void => console.log(s);
+
+function f32(name: string): Float32Array {
+  const b = fs.readFileSync(path.join(FIXTURE, name));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+function f64(name: string): Float64Array {
+  const b = fs.readFileSync(path.join(FIXTURE, name));
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+async function fixtureErrors(provider: ProviderName, precision: Precision): Promise<Record<string, number>> {
+  const config = parseConfig(JSON.parse(fs.readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')));
+  const modelPath = path.join(work, `tiny-${precision}.onnx`);
+  if (!fs.existsSync(modelPath)) {
+    const w = await openSafetensors(path.join(FIXTURE, 'model.safetensors'));
+    await convertModel({ config, weights: w, outPath: modelPath, precision });
+    await w.close();
+  }
+  const s = await SegGptSession.load(modelPath, { providers: [provider] });
+  const errs: Record<string, number> = {};
+  try {
+    for (const [inp, out, semantic, g] of [
+      ['b1', 'out_a_instance_b1_pred_masks_f64.bin', false, 1],
+      ['b1', 'out_b_semantic_b1_pred_masks_f64.bin', true, 1],
+      ['b2', 'out_d_pairs_b2_pred_masks_f64.bin', false, 1],
+      ['ens', 'out_p_ensemble_semantic_b2_pred_masks_f64.bin', true, 2],
+    ] as const) {
+      const pv = f32(`in_${inp}_pixel_values.bin`);
+      const rows = pv.length / (3 * 64 * 64);
+      const pred = await s.run({
+        pixelValues: pv,
+        promptPixelValues: f32(`in_${inp}_prompt_pixel_values.bin`),
+        promptMasks: f32(`in_${inp}_prompt_masks.bin`),
+        rows,
+        semantic,
+        ensembleSize: g,
+      });
+      const exp = f64(out);
+      let m = 0;
+      for (let plane = 0; plane < rows * 3; plane++) {
+        for (let i = 0; i < 64 * 64; i++) {
+          const e = exp[plane * 2 * 4096 + 4096 + i] as number;
+          m = Math.max(m, Math.abs(e - (pred[plane * 4096 + i] as number)));
+        }
+      }
+      errs[out.slice(0, 5)] = m;
+    }
+  } finally {
+    await s.release();
+  }
+  return errs;
+}
+
+function randomBatch(rows: number, h: number, w: number): ModelBatch {
+  const rand = mulberry32(11);
+  const mk = (): Float32Array => Float32Array.from({ length: rows * 3 * h * w }, () => 2 * rand() - 1);
+  return { pixelValues: mk(), promptPixelValues: mk(), promptMasks: mk(), rows, semantic: false, ensembleSize: 1 };
+}
+
+async function vitL(precision: Precision): Promise<string> {
+  const p = path.join(work, `vitl-${precision}.onnx`);
+  if (!fs.existsSync(p)) {
+    const t = Date.now();
+    const config = parseConfig({});
+    await convertModel({ config, weights: new RandomWeights(config, 0), outPath: p, precision });
+    log(`converted ViT-L ${precision} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return p;
+}
+
+async function timeProvider(provider: ProviderName, precision: Precision, reference?: Float32Array): Promise<Record<string, number>> {
+  const s = await SegGptSession.load(await vitL(precision), { providers: [provider] });
+  const out: Record<string, number> = { load_ms: Math.round(s.loadMs) };
+  try {
+    const { inputH: h, inputW: w } = s.geometry;
+    const b1 = randomBatch(1, h, w);
+    let t = performance.now();
+    const first = await s.run(b1);
+    out.first_query_ms = performance.now() - t;
+    if (reference) {
+      let m = 0;
+      for (let i = 0; i < reference.length; i++) m = Math.max(m, Math.abs((reference[i] as number) - (first[i] as number)));
+      out.max_abs_err_vs_cpu_fp32 = m;
+    }
+    for (const rows of [1, 8]) {
+      const batch = rows === 1 ? b1 : randomBatch(rows, h, w);
+      await s.run(batch);
+      const times: number[] = [];
+      while (times.length < (rows === 1 ? 10 : 5) && Date.now() < deadline) {
+        t = performance.now();
+        await s.run(batch);
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      const med = times[Math.floor(times.length / 2)] as number;
+      out[`batch${rows}_median_ms`] = med;
+      out[`batch${rows}_queries_per_s`] = (1000 * rows) / med;
+      out[`batch${rows}_tflops`] = (NOMINAL_FLOP * rows) / (med / 1000) / 1e12;
+      log(`  ${provider} ${precision} batch ${rows}: ${med.toFixed(1)} ms (${out[`batch${rows}_queries_per_s`]?.toFixed(1)} q/s)`);
+    }
+  } finally {
+    await s.release();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const providers = (values.providers as string).split(',') as ProviderName[];
+  const ok: ProviderName[] = [];
+  for (const p of providers) {
+    for (const precision of ['fp32', 'fp16'] as const) {
+      try {
+        const errs = await fixtureErrors(p, precision);
+        result[`fixture_${p}_${precision}`] = errs;
+        log(`fixture ${p} ${precision}: ${JSON.stringify(errs)}`);
+        if (!ok.includes(p)) ok.push(p);
+      } catch (err) {
+        result[`fixture_${p}_${precision}`] = { error: String(err).split('\n')[0] };
+        log(`fixture ${p} ${precision} failed: ${String(err).split('\n')[0]}`);
+      }
+      save();
+    }
+  }
+  // CPU fp32 output of the same random query, to measure each GPU run's error.
+  let reference: Float32Array | undefined;
+  if (values['skip-vitl']) return save();
+  if (ok.length && Date.now() < deadline) {
+    const s = await SegGptSession.load(await vitL('fp32'), { providers: ['cpu'] });
+    const t = performance.now();
+    reference = await s.run(randomBatch(1, s.geometry.inputH, s.geometry.inputW));
+    result.cpu_fp32_ms = performance.now() - t;
+    await s.release();
+  }
+  for (const p of ok) {
+    for (const precision of ['fp16', 'fp32'] as const) {
+      if (Date.now() > deadline) break;
+      try {
+        result[`vitl_${p}_${precision}`] = await timeProvider(p, precision, reference);
+      } catch (err) {
+        result[`vitl_${p}_${precision}`] = { error: String(err).split('\n')[0] };
+        log(`ViT-L ${p} ${precision} failed: ${String(err).split('\n')[0]}`);
+      }
+      save();
+    }
+  }
+  save();
+  log(JSON.stringify(result, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  save();
+  process.exitCode = 1;
+});
