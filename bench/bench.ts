@@ -45,7 +45,9 @@ once into ${path.relative(process.cwd(), CACHE_DIR) || CACHE_DIR}/ and reused wh
 config are unchanged.
 
 Options:
-  --runs N         timed runs after one warm-up run (default 5)
+  --runs N         timed runs (default 5)
+  --warmup N       untimed runs before them (default 1; the first one is the first query).
+                   On ViT-L the 2nd run still pays for fresh arena pages: --warmup 2 for steady state
   --threads N      intra-op threads for CPU sessions (default os.availableParallelism() = ${os.availableParallelism()})
   --json FILE      also write every figure as JSON to FILE
   --config FILE    bench this HF config.json instead of ViT-L (cache names carry its hash)
@@ -71,6 +73,7 @@ function positiveInt(flag: string, v: string | undefined, min = 1): number {
 /** Parses argv; returns undefined when --help was asked for. */
 export function parseArgs(argv: readonly string[]): BenchOptions | undefined {
   let runs = 5;
+  let warmup = 1;
   let threads = os.availableParallelism();
   let json: string | undefined;
   let configPath: string | undefined;
@@ -94,6 +97,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions | undefined {
         return undefined;
       case '--runs':
         runs = positiveInt(flag, value());
+        break;
+      case '--warmup':
+        warmup = positiveInt(flag, value());
         break;
       case '--threads':
         threads = positiveInt(flag, value());
@@ -130,7 +136,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions | undefined {
         throw new UsageError(`unknown argument ${a}`);
     }
   }
-  return { runs, threads, json, configPath, profile, only, rebuild, seed };
+  return { runs, warmup, threads, json, configPath, profile, only, rebuild, seed };
 }
 
 /** One query of random normalized inputs: rows 1, one prompt, instance. */

@@ -12,6 +12,8 @@ import type { CachedModel } from './modelCache';
 /** Command-line options. */
 export interface BenchOptions {
   readonly runs: number;
+  /** Untimed runs before the timed ones (≥ 1: the first is also the first-query measurement). */
+  readonly warmup: number;
   /** Intra-op threads for CPU sessions. */
   readonly threads: number;
   readonly json?: string;

@@ -49,6 +49,13 @@ export const cpuFp32Section: Section = {
       const firstQueryMs = performance.now() - t0;
       ctx.log(`first run ${firstRunMs.toFixed(0)} ms (first query ${firstQueryMs.toFixed(0)} ms)`);
       const finite = first.every(Number.isFinite);
+      const warmupMs = [firstRunMs];
+      for (let i = 1; i < opts.warmup; i++) {
+        const s = performance.now();
+        await session.run(ctx.query);
+        warmupMs.push(performance.now() - s);
+        ctx.log(`warm-up ${i + 1}/${opts.warmup}: ${(warmupMs[i] as number).toFixed(0)} ms`);
+      }
 
       const samples: number[] = [];
       for (let i = 0; i < opts.runs; i++) {
@@ -65,6 +72,7 @@ export const cpuFp32Section: Section = {
 
       const details: Record<string, unknown> = {
         samples_ms: samples.map((s) => round(s, 5)),
+        warmup_ms: warmupMs.map((s) => round(s, 5)),
         load_wall_ms: round(loadWallMs),
         model_path: model.modelPath,
       };
@@ -110,6 +118,7 @@ export const cpuFp32Section: Section = {
           rss_after_load_mib: round(rssAfterLoadMib),
           peak_rss_mib: round(peakRssMib),
           runs: opts.runs,
+          warmup_runs: opts.warmup,
           model_mib: round(model.bytes / MIB),
           convert_ms: model.built ? round(model.convertMs ?? 0) : null,
         },

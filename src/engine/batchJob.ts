@@ -1,5 +1,6 @@
 /** Applying one prompt to many images: pipelined decode → inference → write, cancellable. */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MaskExistsError } from './atomicWrite';
 import { loadImageTensor, type ImageTensor } from './imageInput';
 import { writeMaskFile } from './maskFile';
@@ -147,6 +148,8 @@ async function writeAll(
     if (opts.signal?.aborted) return;
     try {
       const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
+      // Templates may name a folder of their own (`${dir}/masks/${stem}.png`).
+      await fs.promises.mkdir(path.dirname(item.mask), { recursive: true });
       await writeMaskFile(item.mask, maps.classes, item.tensor.width, item.tensor.height, {
         overwrite: item.overwrite,
         textChunks: opts.textChunks,

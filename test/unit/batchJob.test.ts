@@ -288,6 +288,22 @@ describe('runBatchJob with a tiny model', function () {
     assert.equal(listing(dir).length, 2 * images.length);
   });
 
+  it('writes under a template that names its own folder, creating it', async () => {
+    const { dir, images } = await folder(2);
+    const template = '${dir}/masks/${stem}.png';
+    const res = await runBatchJob(seg, {
+      targets: images,
+      maskTemplate: template,
+      overwrite: 'never',
+      batchSize: 2,
+      textChunks: TEXT,
+    });
+    assert.deepEqual(res.failed, []);
+    assert.deepEqual(res.written, [path.join(dir, 'masks', 'a.png'), path.join(dir, 'masks', 'b.png')]);
+    assert.deepEqual(listing(path.join(dir, 'masks')), ['a.png', 'b.png']);
+    await checkMask(path.join(dir, 'masks', 'b.png'), (QUERIES[1] as [string, Scene])[1], 1);
+  });
+
   it('does nothing when cancelled before it starts', async () => {
     const { dir, images } = await folder(2);
     const controller = new AbortController();
