@@ -48,15 +48,15 @@ export async function applyCommand(argv: string[], log: (s: string) => void): Pr
       ...((values['prompt-mask'] as string[] | undefined) ?? []),
     ].map((p) => path.resolve(p)),
   );
-  const targets: string[] = [];
+  const targets = new Set<string>(); // overlapping folders list an image once
   for (const folder of positionals) {
     const images = await listImages(folder, {
       recursive: values.recursive === true,
       maskTemplate: template,
     });
-    targets.push(...images.filter((p) => !promptFiles.has(p)));
+    for (const p of images) if (!promptFiles.has(p)) targets.add(p);
   }
-  if (targets.length === 0) throw new UsageError(`no images found in ${positionals.join(', ')}`);
+  if (targets.size === 0) throw new UsageError(`no images found in ${positionals.join(', ')}`);
   const overwrite = choice(values, 'overwrite', ['never', 'model', 'all'] as const, 'never');
-  return runJob(values, targets, template, overwrite, log);
+  return runJob(values, [...targets], template, overwrite, log);
 }

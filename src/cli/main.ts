@@ -1,5 +1,6 @@
 /** The `seggpt` command: convert models and segment images from scripts. */
 import { applyCommand, APPLY_HELP } from './applyCommand';
+import { MaskTemplateError } from '../engine/maskPaths';
 import { UsageError } from './args';
 import { convertCommand, CONVERT_HELP } from './convertCommand';
 import { infoCommand, INFO_HELP } from './infoCommand';
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest, log);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof MaskTemplateError) {
       process.stderr.write(`seggpt ${command}: ${err.message}\n\n${HELPS[command]}\n`);
       return 2;
     }

@@ -42,8 +42,6 @@ export async function segmentCommand(argv: string[], log: (s: string) => void): 
       : out.includes('${')
         ? out
         : path.join(path.resolve(out), '${stem}_mask.png');
-  if (out !== undefined && !out.includes('${'))
-    fs.mkdirSync(path.resolve(out), { recursive: true });
   const overwrite = choice(values, 'overwrite', ['never', 'model', 'all'] as const, 'never');
   return runJob(
     values,

@@ -34,6 +34,12 @@ export function validateMaskTemplate(template: string): void {
   if (!template.includes('${stem}') && !template.includes('${name}')) {
     throw new MaskTemplateError('mask template must contain ${stem} or ${name}');
   }
+  if (!template.startsWith('${dir}') && !path.isAbsolute(template)) {
+    throw new MaskTemplateError('mask template must start with ${dir} or be an absolute path');
+  }
+  if (template.split(/[\\/]/).includes('..')) {
+    throw new MaskTemplateError('mask template must not contain ".." (masks live in or below the image folder)');
+  }
   if (!template.toLowerCase().endsWith('.png')) {
     throw new MaskTemplateError('mask template must end in .png (masks are palette PNGs)');
   }

@@ -232,7 +232,10 @@ describe('runBatchJob with a tiny model', function () {
       });
       assert.deepEqual(res.skipped, []);
       assert.deepEqual(res.failed, []);
-      assert.deepEqual(res.written, images.map((i) => maskPathFor(i)));
+      assert.deepEqual(
+        res.written,
+        images.map((i) => maskPathFor(i)),
+      );
       for (const [k, m] of [masks.model, masks.human, masks.plain, masks.bare].entries()) {
         await checkMask(m, (QUERIES[k] as [string, Scene])[1], 1);
         const png = await readMaskPng(m);
@@ -257,7 +260,10 @@ describe('runBatchJob with a tiny model', function () {
       },
     });
     assert.equal(res.cancelled, true);
-    assert.ok(res.written.length >= 1 && res.written.length < images.length, `${res.written.length} written`);
+    assert.ok(
+      res.written.length >= 1 && res.written.length < images.length,
+      `${res.written.length} written`,
+    );
     assert.deepEqual(res.failed, []);
     const files = listing(dir);
     const maskFiles = files.filter((f) => f.endsWith('_mask.png'));
@@ -299,7 +305,10 @@ describe('runBatchJob with a tiny model', function () {
       textChunks: TEXT,
     });
     assert.deepEqual(res.failed, []);
-    assert.deepEqual(res.written, [path.join(dir, 'masks', 'a.png'), path.join(dir, 'masks', 'b.png')]);
+    assert.deepEqual(res.written, [
+      path.join(dir, 'masks', 'a.png'),
+      path.join(dir, 'masks', 'b.png'),
+    ]);
     assert.deepEqual(listing(path.join(dir, 'masks')), ['a.png', 'b.png']);
     await checkMask(path.join(dir, 'masks', 'b.png'), (QUERIES[1] as [string, Scene])[1], 1);
   });
@@ -337,7 +346,10 @@ describe('runBatchJob with a tiny model', function () {
     assert.equal(res.failed[0]?.path, bad);
     assert.ok(res.failed[0]?.error.includes('bad.jpg'), res.failed[0]?.error);
     assert.ok(!res.failed[0]?.error.includes('\n'));
-    assert.deepEqual(res.written, images.map((i) => maskPathFor(i)));
+    assert.deepEqual(
+      res.written,
+      images.map((i) => maskPathFor(i)),
+    );
     assert.ok(!fs.existsSync(maskPathFor(bad)));
   });
 
@@ -372,7 +384,10 @@ describe('runBatchJob with a tiny model', function () {
       textChunks: TEXT,
     });
     assert.deepEqual(res.failed, []);
-    assert.deepEqual(res.written, images.map((i) => maskPathFor(i)));
+    assert.deepEqual(
+      res.written,
+      images.map((i) => maskPathFor(i)),
+    );
     for (const [k, img] of images.entries()) {
       await checkMask(maskPathFor(img), (QUERIES[k] as [string, Scene])[1], 1);
     }

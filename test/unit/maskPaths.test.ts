@@ -51,10 +51,7 @@ describe('maskPathFor', () => {
 
   it('accepts an absolute folder in the template', () => {
     const out = path.join(path.sep, 'out', 'labels');
-    assert.equal(
-      maskPathFor(img, `${out}/\${stem}_mask.png`),
-      path.join(out, 'cat.01_mask.png'),
-    );
+    assert.equal(maskPathFor(img, `${out}/\${stem}_mask.png`), path.join(out, 'cat.01_mask.png'));
   });
 
   it('keeps a relative image path relative', () => {
@@ -82,7 +79,8 @@ describe('validateMaskTemplate', () => {
   it('rejects a template without ${stem} or ${name} (masks would collide)', () => {
     assert.throws(
       () => validateMaskTemplate('${dir}/mask.png'),
-      (err: unknown) => err instanceof MaskTemplateError && /\$\{stem\} or \$\{name\}/.test(err.message),
+      (err: unknown) =>
+        err instanceof MaskTemplateError && /\$\{stem\} or \$\{name\}/.test(err.message),
     );
     assert.throws(() => validateMaskTemplate('${dir}/${ext}.png'), MaskTemplateError);
   });
@@ -94,6 +92,14 @@ describe('validateMaskTemplate', () => {
         (err: unknown) => err instanceof MaskTemplateError && /\.png/.test(err.message),
         t,
       );
+    }
+  });
+});
+
+describe('validateMaskTemplate: where masks may live', () => {
+  it('rejects relative templates and "..", which the mask matcher could not recognise', () => {
+    for (const t of ['labels/${stem}.png', '${dir}/../labels/${stem}.png']) {
+      assert.throws(() => validateMaskTemplate(t), MaskTemplateError, t);
     }
   });
 });
@@ -121,7 +127,12 @@ describe('maskMatcher', () => {
 
   it('agrees with maskPathFor for every variable', () => {
     const images = ['/d/x.jpg', '/d/sub/y.tif', 'rel/z.png'];
-    for (const t of [DEFAULT_MASK_TEMPLATE, MASKS_FOLDER, '${dir}/${name}.m.png', '${dir}/${stem}.${ext}.png']) {
+    for (const t of [
+      DEFAULT_MASK_TEMPLATE,
+      MASKS_FOLDER,
+      '${dir}/${name}.m.png',
+      '${dir}/${stem}.${ext}.png',
+    ]) {
       const isMask = maskMatcher(t);
       for (const img of images) {
         assert.equal(isMask(maskPathFor(img, t)), true, `${t}: ${img}`);
@@ -134,7 +145,8 @@ describe('maskMatcher', () => {
     for (const f of ['a.png', 'a.JPG', 'a.jpeg', 'a.webp', 'a.tif', 'a.TIFF', 'a.bmp']) {
       assert.equal(isImageFile(f), true, f);
     }
-    for (const f of ['a.txt', 'a.json', 'a', 'png', 'a.png.tmp']) assert.equal(isImageFile(f), false, f);
+    for (const f of ['a.txt', 'a.json', 'a', 'png', 'a.png.tmp'])
+      assert.equal(isImageFile(f), false, f);
   });
 });
 
@@ -167,7 +179,8 @@ describe('listImages', () => {
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const rel = (files: string[]): string[] => files.map((f) => path.relative(root, f).split(path.sep).join('/'));
+  const rel = (files: string[]): string[] =>
+    files.map((f) => path.relative(root, f).split(path.sep).join('/'));
 
   it('lists the images of one folder, sorted and absolute, without masks or other files', async () => {
     const files = await listImages(root);
@@ -222,7 +235,9 @@ describe('listImages', () => {
     await assert.rejects(
       listImages(file),
       (err: unknown) =>
-        err instanceof FolderError && err.message.includes('not a folder') && err.message.includes(file),
+        err instanceof FolderError &&
+        err.message.includes('not a folder') &&
+        err.message.includes(file),
     );
   });
 });

@@ -10,7 +10,7 @@ import {
 
 // Messages as onnxruntime-node 1.2x/1.30 words them when a provider cannot start.
 const CUDA_SHARED =
-  "Failed to load library libonnxruntime_providers_shared.so with error: libonnxruntime_providers_shared.so: cannot open shared object file: No such file or directory\n    at InferenceSession.create";
+  'Failed to load library libonnxruntime_providers_shared.so with error: libonnxruntime_providers_shared.so: cannot open shared object file: No such file or directory\n    at InferenceSession.create';
 const CUDNN =
   '/onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:1778 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file: No such file or directory';
 const CUBLAS =
@@ -100,7 +100,10 @@ describe('firstWorkingProvider', () => {
     assert.match(err.message, /cuda \(cuDNN is missing or the wrong version \(libcudnn\.so\.9\)\)/);
     assert.match(err.message, /webgpu \(no WebGPU adapter/);
     // an unrecognised error keeps its first line only
-    assert.match(err.message, /cpu \(Load model from \/m\.onnx failed: Protobuf parsing failed\.\)/);
+    assert.match(
+      err.message,
+      /cpu \(Load model from \/m\.onnx failed: Protobuf parsing failed\.\)/,
+    );
     assert.ok(!err.message.includes('more detail'));
   });
 
@@ -118,7 +121,10 @@ describe('firstWorkingProvider', () => {
       /not available in this build/,
     );
     assert.equal(
-      explainProviderFailure('cuda', new Error('CUDA driver version is insufficient for CUDA runtime version')),
+      explainProviderFailure(
+        'cuda',
+        new Error('CUDA driver version is insufficient for CUDA runtime version'),
+      ),
       'no NVIDIA driver, or one too old for this CUDA version',
     );
   });
