@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SegGptConfig } from './config';
 import type { Precision } from './onnx/graphBuilder';
+import type { AttentionKind } from './onnx/relPosAttention';
 import { InitializerStore } from './onnx/initializerStore';
 import { buildSegGptModel } from './onnx/seggptGraph';
 import { checkWeightsFit, expectedTensors, type WeightSource } from './weights';
@@ -20,6 +21,8 @@ export interface ConvertOptions {
   readonly externalData?: boolean;
   /** Add per-block debug outputs (tests only). */
   readonly debugOutputs?: boolean;
+  /** Attention formulation (default fused). */
+  readonly attention?: AttentionKind;
 }
 
 /** The files a conversion wrote. */
@@ -56,6 +59,7 @@ export async function convertModel(opts: ConvertOptions): Promise<ConvertResult>
     const proto = await buildSegGptModel(opts.config, opts.weights, store, {
       precision: opts.precision,
       debugOutputs: opts.debugOutputs,
+      attention: opts.attention,
     });
     store.close();
     fs.writeFileSync(tmpModel, proto);

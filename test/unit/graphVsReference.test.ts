@@ -34,6 +34,8 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
   const reference = new Map<string, Float64Array>();
   let dir: string;
   let session: SegGptSession;
+  /** The same model with attention as MatMul/Softmax/MatMul instead of the fused operator. */
+  let plain: SegGptSession;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-ref-'));
@@ -42,10 +44,19 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
     }
     await convertModel({ config, weights, outPath: path.join(dir, 'm.onnx'), precision: 'fp32' });
     session = await SegGptSession.load(path.join(dir, 'm.onnx'), { providers: ['cpu'] });
+    await convertModel({
+      config,
+      weights,
+      outPath: path.join(dir, 'plain.onnx'),
+      precision: 'fp32',
+      attention: 'plain',
+    });
+    plain = await SegGptSession.load(path.join(dir, 'plain.onnx'), { providers: ['cpu'] });
   });
 
   after(async () => {
     await session?.release();
+    await plain?.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -89,8 +100,14 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
         },
       );
       const got = await session.run({ ...inputs, rows, semantic, ensembleSize: group });
-      const err = maxAbsDiff(got, queryHalf(expected, rows, geo.inputH, geo.inputW));
+      const want = queryHalf(expected, rows, geo.inputH, geo.inputW);
+      const err = maxAbsDiff(got, want);
       assert.ok(err <= 1e-4, `max abs error ${err}`);
+      const errPlain = maxAbsDiff(
+        await plain.run({ ...inputs, rows, semantic, ensembleSize: group }),
+        want,
+      );
+      assert.ok(errPlain <= 1e-4, `plain attention: max abs error ${errPlain}`);
       // The check has teeth only if the outputs vary between rows and are not tiny.
       assert.ok(
         maxAbsDiff(got.subarray(0, size / rows), got.subarray(size / rows, (2 * size) / rows)) >

@@ -4,6 +4,12 @@ import { resizeBicubic } from '../positionTable';
 import type { WeightSource } from '../weights';
 import { float, int, ints, type GraphBuilder } from './graphBuilder';
 import { gelu, layerNorm, linear, reshape, slice, transpose } from './layers';
+import {
+  keyOneHot as keyOneHotRows,
+  relativeTable,
+  relPosAttention,
+  type AttentionKind,
+} from './relPosAttention';
 
 /** Graph values the encoder reads. */
 export interface EncoderInputs {
@@ -34,17 +40,22 @@ export async function buildEncoder(
   c: SegGptConfig,
   w: WeightSource,
   inp: EncoderInputs,
+  attention: AttentionKind,
 ): Promise<EncoderOutputs> {
   const geo = geometryOf(c);
   const debug = new Map<string, string>();
   let x = await embeddings(g, c, geo, w, inp);
   debug.set('embeddings', x);
   // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys.
-  const onehot = keyOneHot(geo);
+  const keyOneHot = g.weight('attention.key_onehot', keyOneHotRows(geo), [
+    geo.gridH * geo.gridW,
+    1,
+    geo.gridH + geo.gridW,
+  ]);
   const taps: string[] = [];
   const final = await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    x = await block(g, c, geo, w, i, x, inp.ensembleSize, onehot);
+    x = await block(g, c, geo, w, i, x, inp.ensembleSize, keyOneHot, attention);
     debug.set(`block${i}`, x);
     if (i === c.mergeIndex) {
       // Image and mask streams are averaged: 2N rows become N.
@@ -131,35 +142,6 @@ async function positionGrid(
   return resizeBicubic(grid, geo.posGrid, geo.posGrid, hid, geo.gridH, geo.gridW);
 }
 
-/** [L, gh + gw] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw. */
-function keyOneHot(geo: SegGptGeometry): Float32Array {
-  const width = geo.gridH + geo.gridW;
-  const out = new Float32Array(geo.gridH * geo.gridW * width);
-  for (let kh = 0; kh < geo.gridH; kh++) {
-    for (let kw = 0; kw < geo.gridW; kw++) {
-      const t = kh * geo.gridW + kw;
-      out[t * width + kh] = 1;
-      out[t * width + geo.gridH + kw] = 1;
-    }
-  }
-  return out;
-}
-
-/**
- * Gathered relative-position table, laid out [q, c, k] for a batched MatMul:
- * out[q][c][k] = table[q − k + size − 1][c].
- */
-function relativeTable(table: Float32Array, size: number, dim: number): Float32Array {
-  const out = new Float32Array(size * dim * size);
-  for (let q = 0; q < size; q++) {
-    for (let k = 0; k < size; k++) {
-      const row = (q - k + size - 1) * dim;
-      for (let ch = 0; ch < dim; ch++) out[(q * dim + ch) * size + k] = table[row + ch] as number;
-    }
-  }
-  return out;
-}
-
 function finalNorm(
   g: GraphBuilder,
   c: SegGptConfig,
@@ -188,7 +170,8 @@ async function block(
   i: number,
   x: string,
   ensembleSize: string,
-  onehot: Float32Array,
+  keyOneHot: string,
+  attention: AttentionKind,
 ): Promise<string> {
   const p = `model.encoder.layers.${i}`;
   const hid = c.hiddenSize;
@@ -219,51 +202,20 @@ async function block(
     for (let r = hid; r < 2 * hid; r++) bqkv[r] = (bqkv[r] as number) * scale;
   }
   const qkv = linear(g, h, `${p}.attention.qkv`, wqkv, bqkv, hid, 3 * hid);
-  const split = transpose(g, reshape(g, qkv, [0, 0, 3, heads, hd]), [2, 0, 3, 1, 4]);
   const [q, k, v] = g
-    .opN('Split', [split], 3, { axis: int(0) })
-    .map((t) => g.op('Squeeze', [t, g.constI64([0])])) as [string, string, string]; // [B,n,L,hd]
-
-  // rel_h[b,n,(qh,qw),kh] = Σc q·Rh[qh,kh,c], as a MatMul batched over qh.
-  const rh = g.weight(
+    .opN('Split', [reshape(g, qkv, [0, 0, 3, heads, hd])], 3, { axis: int(2) })
+    .map((t) => reshape(g, t, [0, 0, heads, hd])) as [string, string, string]; // [B,L,n,hd]
+  const relH = g.weight(
     `${p}.attention.rel_h_gathered`,
     relativeTable(await read('attention.rel_pos_h'), gh, hd),
     [gh, hd, gh],
   );
-  const qByRow = reshape(g, transpose(g, reshape(g, q, [-1, gh, gw, hd]), [1, 0, 2, 3]), [
-    gh,
-    -1,
-    hd,
-  ]);
-  const relH = reshape(
-    g,
-    transpose(g, reshape(g, g.op('MatMul', [qByRow, rh]), [gh, -1, gw, gh]), [1, 0, 2, 3]),
-    [-1, heads, L, gh],
-  );
-  // rel_w[b,n,(qh,qw),kw] = Σc q·Rw[qw,kw,c], batched over qw.
-  const rw = g.weight(
+  const relW = g.weight(
     `${p}.attention.rel_w_gathered`,
     relativeTable(await read('attention.rel_pos_w'), gw, hd),
     [gw, hd, gw],
   );
-  const qByCol = transpose(g, reshape(g, q, [-1, gw, hd]), [1, 0, 2]);
-  const relW = reshape(g, transpose(g, g.op('MatMul', [qByCol, rw]), [1, 0, 2]), [
-    -1,
-    heads,
-    L,
-    gw,
-  ]);
-
-  // Widened attention: [q, rel_h, rel_w]·[k_scaled, onehot(kh), onehot(kw)] = scores + bias.
-  const qx = g.op('Concat', [q, relH, relW], { axis: int(-1) });
-  const oh = g.weight(`${p}.attention.key_onehot`, onehot, [L, gh + gw]);
-  const ohShape = g.op('Concat', [slice(g, g.op('Shape', [k]), 0, 0, 3), g.constI64([gh + gw])], {
-    axis: int(0),
-  });
-  const kx = g.op('Concat', [k, g.op('Expand', [oh, ohShape])], { axis: int(-1) });
-  const scores = g.op('MatMul', [qx, transpose(g, kx, [0, 1, 3, 2])]);
-  const probs = g.op('Softmax', [scores], { axis: int(-1) });
-  const ctx = reshape(g, transpose(g, g.op('MatMul', [probs, v]), [0, 2, 1, 3]), [0, 0, hid]);
+  const ctx = relPosAttention(g, geo, heads, { q, k, v, relH, relW, keyOneHot }, attention);
   const o = ensemble(
     g,
     linear(

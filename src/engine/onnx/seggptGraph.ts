@@ -6,6 +6,7 @@ import type { InitializerStore } from './initializerStore';
 import { OnnxDataType } from './onnxSchema';
 import { buildDecoder } from './seggptDecoder';
 import { buildEncoder } from './seggptEncoder';
+import type { AttentionKind } from './relPosAttention';
 
 /** Names of the graph's inputs and outputs (docs/seggpt-model.md §8). */
 export const GRAPH_IO = {
@@ -22,6 +23,8 @@ export interface GraphOptions {
   readonly precision: Precision;
   /** Also output each block's result (`debug_block{i}`, `debug_embeddings`, `debug_tap{k}`). */
   readonly debugOutputs?: boolean;
+  /** How attention is expressed (default 'fused': onnxruntime's MultiHeadAttention). */
+  readonly attention?: AttentionKind;
 }
 
 /** Builds the SegGPT graph and returns the encoded ModelProto (weights streamed to `store`). */
@@ -42,7 +45,7 @@ export async function buildSegGptModel(
     embeddingType: g.input(GRAPH_IO.embeddingType, OnnxDataType.INT64, [1]),
     ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
   };
-  const encoded = await buildEncoder(g, c, weights, inputs);
+  const encoded = await buildEncoder(g, c, weights, inputs, opts.attention ?? 'fused');
   const pred = await buildDecoder(g, c, weights, encoded.taps);
   g.output(GRAPH_IO.predMasks, g.toFloat32(pred), f32, imageDims);
   if (opts.debugOutputs) {
@@ -60,6 +63,7 @@ export async function buildSegGptModel(
     props: {
       'seggpt.config': JSON.stringify(toHfConfig(c)),
       'seggpt.precision': opts.precision,
+      'seggpt.attention': opts.attention ?? 'fused',
     },
   });
 }

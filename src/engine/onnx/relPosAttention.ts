@@ -1,0 +1,109 @@
+/**
+ * Attention with SegGPT's decomposed relative-position bias, as ONNX.
+ *
+ * The bias is a dot product in disguise: bias[(qh,qw),(kh,kw)] = rel_h[qh,qw,kh] + rel_w[qh,qw,kw].
+ * Appending rel_h and rel_w (gh + gw values) to each query and one-hot(kh), one-hot(kw) to each
+ * key makes plain attention over the widened q/k compute scores + bias exactly, with no
+ * L×L bias tensor. Keys arrive already scaled by 1/√d (folded into their weights).
+ */
+import type { SegGptGeometry } from '../config';
+import { float, int, type GraphBuilder } from './graphBuilder';
+import { reshape, transpose } from './layers';
+
+/** How attention is expressed: onnxruntime's fused MultiHeadAttention, or MatMul/Softmax/MatMul. */
+export type AttentionKind = 'fused' | 'plain';
+
+/** Per-block inputs: q, k (scaled), v as [B, L, heads, hd], and the block's gathered tables. */
+export interface AttentionInputs {
+  readonly q: string;
+  readonly k: string;
+  readonly v: string;
+  /** Gathered rel_pos_h as [gh, hd, gh] (see relativeTable). */
+  readonly relH: string;
+  /** Gathered rel_pos_w as [gw, hd, gw]. */
+  readonly relW: string;
+  /** Shared [L, 1, gh + gw] one-hot key rows. */
+  readonly keyOneHot: string;
+}
+
+/** [L, 1, gh + gw] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw. */
+export function keyOneHot(geo: SegGptGeometry): Float32Array {
+  const width = geo.gridH + geo.gridW;
+  const out = new Float32Array(geo.gridH * geo.gridW * width);
+  for (let kh = 0; kh < geo.gridH; kh++) {
+    for (let kw = 0; kw < geo.gridW; kw++) {
+      const t = kh * geo.gridW + kw;
+      out[t * width + kh] = 1;
+      out[t * width + geo.gridH + kw] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Gathered relative-position table laid out [q, c, k] for a batched MatMul:
+ * out[q][c][k] = table[q − k + size − 1][c].
+ */
+export function relativeTable(table: Float32Array, size: number, dim: number): Float32Array {
+  const out = new Float32Array(size * dim * size);
+  for (let q = 0; q < size; q++) {
+    for (let k = 0; k < size; k++) {
+      const row = (q - k + size - 1) * dim;
+      for (let ch = 0; ch < dim; ch++) out[(q * dim + ch) * size + k] = table[row + ch] as number;
+    }
+  }
+  return out;
+}
+
+/** Attention output [B, L, heads·hd]. */
+export function relPosAttention(
+  g: GraphBuilder,
+  geo: SegGptGeometry,
+  heads: number,
+  inp: AttentionInputs,
+  kind: AttentionKind,
+): string {
+  const { gridH: gh, gridW: gw, headDim: hd } = geo;
+  const L = gh * gw;
+  const widened = hd + gh + gw;
+  // rel_h[b,(qh,qw),n,kh] = Σc q·Rh[qh,kh,c]: a MatMul batched over qh.
+  const qRows = transpose(g, reshape(g, inp.q, [-1, gh, gw * heads, hd]), [1, 0, 2, 3]);
+  const relH = reshape(
+    g,
+    transpose(g, g.op('MatMul', [qRows, reshape(g, inp.relH, [gh, 1, hd, gh])]), [1, 0, 2, 3]),
+    [-1, L, heads, gh],
+  );
+  // rel_w[b,(qh,qw),n,kw] = Σc q·Rw[qw,kw,c]: batched over qw.
+  const qCols = reshape(g, transpose(g, reshape(g, inp.q, [-1, gw, heads, hd]), [1, 0, 2, 3]), [
+    gw,
+    -1,
+    hd,
+  ]);
+  const relW = reshape(
+    g,
+    transpose(g, reshape(g, g.op('MatMul', [qCols, inp.relW]), [gw, -1, heads, gw]), [1, 0, 2, 3]),
+    [-1, L, heads, gw],
+  );
+  const qx = g.op('Concat', [inp.q, relH, relW], { axis: int(-1) }); // [B, L, n, hd+gh+gw]
+  const shape = g.op('Concat', [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw])], {
+    axis: int(0),
+  });
+  const kx = g.op('Concat', [inp.k, g.op('Expand', [inp.keyOneHot, shape])], { axis: int(-1) });
+
+  if (kind === 'fused') {
+    return g.op(
+      'MultiHeadAttention',
+      [
+        reshape(g, qx, [0, 0, heads * widened]),
+        reshape(g, kx, [0, 0, heads * widened]),
+        reshape(g, inp.v, [0, 0, heads * hd]),
+      ],
+      { num_heads: int(heads), scale: float(1) },
+      'com.microsoft',
+    );
+  }
+  const byHead = (t: string): string => transpose(g, t, [0, 2, 1, 3]); // [B, n, L, ·]
+  const scores = g.op('MatMul', [byHead(qx), transpose(g, kx, [0, 2, 3, 1])]);
+  const probs = g.op('Softmax', [scores], { axis: int(-1) });
+  return reshape(g, byHead(g.op('MatMul', [probs, byHead(inp.v)])), [0, 0, heads * hd]);
+}
