@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, geometryOf, parseConfig, VIT_LARGE } from '../engine/config';
 import { convertModel } from '../engine/convert';
+import { PRECISIONS } from '../engine/onnx/graphBuilder';
 import { RandomWeights } from '../engine/randomWeights';
 import { openSafetensors } from '../engine/safetensors';
 import type { WeightSource } from '../engine/weights';
@@ -10,13 +11,14 @@ import { choice, parse, required, UsageError } from './args';
 
 /** Help text of the convert command. */
 export const CONVERT_HELP = `Usage:
-  seggpt convert --weights <model.safetensors> [--config <config.json>] --out <model.onnx> [--precision fp32|fp16]
-  seggpt convert --random [--seed <n>] [--config <config.json>] --out <model.onnx> [--precision fp32|fp16]
+  seggpt convert --weights <model.safetensors> [--config <config.json>] --out <model.onnx> [--precision fp32|fp16|int8]
+  seggpt convert --random [--seed <n>] [--config <config.json>] --out <model.onnx> [--precision fp32|fp16|int8]
 
 Builds the SegGPT ONNX graph from published weights (BAAI/seggpt-vit-large's model.safetensors)
 or from random weights of the same architecture (tests, benchmarks). --config defaults to the
 config.json beside the weights, or to ViT-L for --random. Large models keep their weights in
-<model.onnx>.data beside the graph. fp16 stores and computes in half precision (for GPUs).`;
+<model.onnx>.data beside the graph. fp16 stores and computes in half precision (for GPUs);
+int8 quantizes the linear layers' weights (the fast CPU path).`;
 
 /** Runs `seggpt convert`. */
 export async function convertCommand(argv: string[], log: (s: string) => void): Promise<number> {
@@ -38,7 +40,7 @@ export async function convertCommand(argv: string[], log: (s: string) => void): 
     return 0;
   }
   const out = required(values, 'out');
-  const precision = choice(values, 'precision', ['fp32', 'fp16'] as const, 'fp32');
+  const precision = choice(values, 'precision', PRECISIONS, 'fp32');
   const random = values.random === true;
   if (random === (values.weights !== undefined)) {
     throw new UsageError('give exactly one of --weights <file> or --random');

@@ -1,7 +1,7 @@
 /** Reading what a converted model file says about itself (config and precision). */
 import * as fs from 'node:fs';
 import { parseConfig, type SegGptConfig } from './config';
-import type { Precision } from './onnx/graphBuilder';
+import { PRECISIONS, type Precision } from './onnx/graphBuilder';
 import { ModelProto } from './onnx/onnxSchema';
 
 /** Thrown when a file is not a SegGPT model made by this engine. */
@@ -47,7 +47,8 @@ export function readModelInfo(modelPath: string): ModelInfo {
       `${modelPath}: not a SegGPT model converted by this engine (run "seggpt convert" first)`,
     );
   }
-  const precision = props.get('seggpt.precision') === 'fp16' ? 'fp16' : 'fp32';
+  const recorded = props.get('seggpt.precision');
+  const precision = PRECISIONS.find((p) => p === recorded) ?? 'fp32';
   return {
     config: parseConfig(JSON.parse(rawConfig)),
     precision,

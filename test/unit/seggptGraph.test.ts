@@ -111,7 +111,10 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       const err = maxAbsDiff(await fp16.run(batch), expected(outputs[3] as string, 2));
       // Outputs reach about ±2.5; half precision keeps roughly three significant digits.
       assert.ok(err < 0.05, `max abs error ${err}`);
-      assert.ok(err > 1e-6, 'an fp16 graph that matches to float32 accuracy is not computing in fp16');
+      assert.ok(
+        err > 1e-6,
+        'an fp16 graph that matches to float32 accuracy is not computing in fp16',
+      );
     } finally {
       await fp16.release();
     }
@@ -120,5 +123,67 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
   it('rejects a batch that does not split into prompt groups', async () => {
     const batch = { ...batchOf('b2', false, 1), ensembleSize: 3 };
     await assert.rejects(fp32.run(batch), /cannot be split into groups of 3/);
+  });
+});
+
+/**
+ * The int8 fast path (quantized linear layers) against float32 on the fixture: the bound the
+ * benchmark reports, pinned so that a change to quantization cannot silently lose fidelity.
+ */
+describe('SegGPT int8 graph vs. float32', () => {
+  const config = parseConfig(JSON.parse(fs.readFileSync(fixturePath('config.json'), 'utf8')));
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-int8-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('stays within mean 0.02 and agrees on ≥ 99% of binary decisions', async () => {
+    const preds: Float32Array[] = [];
+    const weights = await openSafetensors(fixturePath('model.safetensors'));
+    try {
+      for (const precision of ['fp32', 'int8'] as const) {
+        const outPath = path.join(dir, `${precision}.onnx`);
+        await convertModel({ config, weights, outPath, precision });
+        const s = await SegGptSession.load(outPath, { providers: ['cpu'] });
+        assert.equal(s.precision, precision);
+        const pixelValues = readF32(fixturePath('in_b2_pixel_values.bin'));
+        preds.push(
+          await s.run({
+            pixelValues,
+            promptPixelValues: readF32(fixturePath('in_b2_prompt_pixel_values.bin')),
+            promptMasks: readF32(fixturePath('in_b2_prompt_masks.bin')),
+            rows: 2,
+            semantic: false,
+            ensembleSize: 1,
+          }),
+        );
+        await s.release();
+      }
+    } finally {
+      await weights.close();
+    }
+    const [fp32, int8] = preds as [Float32Array, Float32Array];
+    let sum = 0;
+    for (let i = 0; i < fp32.length; i++)
+      sum += Math.abs((fp32[i] as number) - (int8[i] as number));
+    const mean = sum / fp32.length;
+    assert.ok(mean < 0.02, `mean abs error ${mean}`);
+    assert.ok(mean > 1e-5, 'an int8 graph that matches float32 exactly is not quantized');
+    const plane = 64 * 64;
+    let agree = 0;
+    let total = 0;
+    for (let r = 0; r < 2; r++) {
+      for (let i = 0; i < plane; i++) {
+        const at = (a: Float32Array): number =>
+          (a[r * 3 * plane + i] as number) +
+          (a[(r * 3 + 1) * plane + i] as number) +
+          (a[(r * 3 + 2) * plane + i] as number);
+        if (at(fp32) > 0 === at(int8) > 0) agree++;
+        total++;
+      }
+    }
+    assert.ok(agree / total >= 0.99, `binary agreement ${agree / total}`);
   });
 });

@@ -3,8 +3,14 @@ import { float32ToFloat16Bits } from '../halfFloat';
 import type { InitializerStore } from './initializerStore';
 import { ModelProto, OnnxAttrType, OnnxDataType } from './onnxSchema';
 
-/** Numeric precision of weights and computation inside the graph; I/O stays float32. */
-export type Precision = 'fp32' | 'fp16';
+/**
+ * Numeric precision inside the graph; I/O stays float32. `int8`: linear layers with int8
+ * weights (per output column) and dynamically quantized activations, the rest float32.
+ */
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+/** All precisions, for validation. */
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8'];
 
 /** One attribute value, tagged with its ONNX type. */
 export type Attr =
@@ -98,6 +104,18 @@ export class GraphBuilder {
       dims: [...dims],
       dataType: this.computeType,
       ...this.store.store(bytes),
+    });
+    return name;
+  }
+
+  /** Adds a named int8 initializer (quantized weights). */
+  weightInt8(name: string, data: Int8Array, dims: readonly number[]): string {
+    checkSize(data.length, dims, name);
+    this.initializers.push({
+      name,
+      dims: [...dims],
+      dataType: OnnxDataType.INT8,
+      ...this.store.store(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
     });
     return name;
   }

@@ -12,6 +12,30 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
 }
 
 /**
+ * Symmetric per-column int8 quantization of a row-major [rows, cols] matrix:
+ * value = round(w / scale) with scale = max|column| / 127.
+ */
+export function quantizeColumns(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+): { values: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const a = Math.abs(w[r * cols + c] as number);
+      if (a > (scales[c] as number)) scales[c] = a;
+    }
+  }
+  for (let c = 0; c < cols; c++) scales[c] = (scales[c] as number) / 127 || 1;
+  const values = new Int8Array(rows * cols);
+  for (let i = 0; i < values.length; i++) {
+    values[i] = Math.round((w[i] as number) / (scales[i % cols] as number));
+  }
+  return { values, scales };
+}
+
+/**
  * y = x·Wᵀ + b over the last axis. `weight` is PyTorch's (out, in); it is stored transposed
  * (in, out) so MatMul needs no runtime transpose.
  */
@@ -24,7 +48,16 @@ export function linear(
   inDim: number,
   outDim: number,
 ): string {
-  const w = g.weight(`${name}.weight`, transpose2d(weight, outDim, inDim), [inDim, outDim]);
+  const wT = transpose2d(weight, outDim, inDim);
+  if (g.precision === 'int8') {
+    // int8 weights, one scale per output column; activations are quantized per call.
+    const { values, scales } = quantizeColumns(wT, inDim, outDim);
+    const q = g.weightInt8(`${name}.weight_int8`, values, [inDim, outDim]);
+    const s = g.weight(`${name}.weight_scale`, scales, [outDim]);
+    const b = bias ? g.weight(`${name}.bias`, bias, [outDim]) : '';
+    return g.op('DynamicQuantizeMatMul', [x, q, s, '', b], {}, 'com.microsoft');
+  }
+  const w = g.weight(`${name}.weight`, wT, [inDim, outDim]);
   const y = g.op('MatMul', [x, w]);
   return bias ? g.op('Add', [y, g.weight(`${name}.bias`, bias, [outDim])]) : y;
 }
