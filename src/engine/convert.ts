@@ -6,6 +6,7 @@ import type { Precision } from './onnx/graphBuilder';
 import type { AttentionKind } from './onnx/relPosAttention';
 import { InitializerStore } from './onnx/initializerStore';
 import { buildSegGptModel } from './onnx/seggptGraph';
+import type { GraphPart } from './onnx/seggptEncoder';
 import { checkWeightsFit, expectedTensors, type WeightSource } from './weights';
 
 /** Models whose weights exceed this stay out of the protobuf (its hard limit is 2 GB). */
@@ -54,31 +55,58 @@ export async function convertModel(opts: ConvertOptions): Promise<ConvertResult>
     dataPath ? dataPath + tmpSuffix : undefined,
     dataPath ? path.basename(dataPath) : '',
   );
-  const tmpModel = outPath + tmpSuffix;
-  try {
-    const proto = await buildSegGptModel(opts.config, opts.weights, store, {
-      precision: opts.precision,
-      debugOutputs: opts.debugOutputs,
-      attention: opts.attention,
-    });
+  const split = splitModelPaths(outPath);
+  // The model files, the contract's full graph last so it appears only when all are there.
+  const files: [GraphPart, string][] = [
+    ['prompt', split.prompt],
+    ['query', split.query],
+    ['full', outPath],
+  ];
+  const temps = files.map(([, p]) => p + tmpSuffix);
+  const cleanup = (): void => {
     store.close();
-    fs.writeFileSync(tmpModel, proto);
-    const fd = fs.openSync(tmpModel, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    let bytes = proto.byteLength;
+    for (const t of temps) fs.rmSync(t, { force: true });
+    if (dataPath) fs.rmSync(dataPath + tmpSuffix, { force: true });
+  };
+  try {
+    let bytes = 0;
+    // The full graph first: it reads every weight in order, so the split graphs only reference
+    // bytes already in the data file.
+    for (const i of [2, 0, 1]) {
+      const [part] = files[i] as [GraphPart, string];
+      const proto = await buildSegGptModel(opts.config, opts.weights, store, {
+        precision: opts.precision,
+        debugOutputs: part === 'full' && opts.debugOutputs,
+        attention: opts.attention,
+        part,
+      });
+      writeSynced(temps[i] as string, proto);
+      bytes += proto.byteLength;
+    }
+    store.close();
     if (dataPath && store.usedExternal) {
       bytes += fs.statSync(dataPath + tmpSuffix).size;
       fs.renameSync(dataPath + tmpSuffix, dataPath);
     } else if (dataPath) {
       fs.rmSync(dataPath, { force: true });
     }
-    fs.renameSync(tmpModel, outPath);
+    files.forEach(([, p], i) => fs.renameSync(temps[i] as string, p));
     return { modelPath: outPath, dataPath: store.usedExternal ? dataPath : undefined, bytes };
   } catch (err) {
-    store.close();
-    fs.rmSync(tmpModel, { force: true });
-    if (dataPath) fs.rmSync(dataPath + tmpSuffix, { force: true });
+    cleanup();
     throw err;
   }
+}
+
+/** The split graphs written beside a model: the prompt encoder and the query graph. */
+export function splitModelPaths(modelPath: string): { prompt: string; query: string } {
+  const base = modelPath.replace(/\.onnx$/i, '');
+  return { prompt: `${base}.prompt.onnx`, query: `${base}.query.onnx` };
+}
+
+function writeSynced(file: string, data: Uint8Array): void {
+  fs.writeFileSync(file, data);
+  const fd = fs.openSync(file, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
 }

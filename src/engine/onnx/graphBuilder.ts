@@ -95,15 +95,19 @@ export class GraphBuilder {
     return output;
   }
 
-  /** Adds a named initializer holding float weights in the compute precision. */
-  weight(name: string, data: Float32Array, dims: readonly number[]): string {
+  /**
+   * Adds a named initializer holding float weights in the compute precision. Names are model
+   * weights shared by the graphs of one conversion; `unique` ones (constants) are not shared.
+   */
+  weight(name: string, data: Float32Array, dims: readonly number[], unique = false): string {
     checkSize(data.length, dims, name);
-    const bytes = this.precision === 'fp16' ? bytesOf(float32ToFloat16Bits(data)) : bytesOf(data);
+    const bytes = (): Uint8Array =>
+      this.precision === 'fp16' ? bytesOf(float32ToFloat16Bits(data)) : bytesOf(data);
     this.initializers.push({
       name,
       dims: [...dims],
       dataType: this.computeType,
-      ...this.store.store(bytes),
+      ...(unique ? this.store.store(bytes()) : this.store.storeNamed(name, bytes)),
     });
     return name;
   }
@@ -115,7 +119,10 @@ export class GraphBuilder {
       name,
       dims: [...dims],
       dataType: OnnxDataType.INT8,
-      ...this.store.store(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+      ...this.store.storeNamed(
+        name,
+        () => new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      ),
     });
     return name;
   }
@@ -127,11 +134,11 @@ export class GraphBuilder {
       const key = `f:${dims.join(',')}:${Array.from(data).join(',')}`;
       const hit = this.constCache.get(key);
       if (hit) return hit;
-      const name = this.weight(this.fresh('const'), data, dims);
+      const name = this.weight(this.fresh('const'), data, dims, true);
       this.constCache.set(key, name);
       return name;
     }
-    return this.weight(this.fresh('const'), data, dims);
+    return this.weight(this.fresh('const'), data, dims, true);
   }
 
   /** An int64 constant (shapes, axes, indices), deduplicated. */

@@ -14,6 +14,7 @@ export class InitializerStore {
   private fd: number | undefined;
   private offset = 0;
   private external = false;
+  private readonly named = new Map<string, StoredBytes>();
 
   /**
    * @param dataPath external data file to write, or undefined to keep everything inline
@@ -57,6 +58,19 @@ export class InitializerStore {
         { key: 'length', value: String(bytes.byteLength) },
       ],
     };
+  }
+
+  /**
+   * Stores a named model weight once: later graphs of the same model (the split prompt and
+   * query graphs) that add the same name reference the bytes already written.
+   */
+  storeNamed(name: string, bytes: () => Uint8Array): StoredBytes {
+    let stored = this.named.get(name);
+    if (!stored) {
+      stored = this.store(bytes());
+      this.named.set(name, stored);
+    }
+    return stored;
   }
 
   /** Whether any tensor went to the external file. */

@@ -11,12 +11,22 @@ import {
   type AttentionKind,
 } from './relPosAttention';
 
-/** Graph values the encoder reads. */
+/**
+ * Which part of the model a graph computes. `full`: both streams, as in the paper. The mask
+ * stream of blocks 0..merge_index sees only the prompt masks, so it can be computed once per
+ * prompt (`prompt`) and fed to many queries (`query`).
+ */
+export type GraphPart = 'full' | 'prompt' | 'query';
+
+/** Graph values the encoder reads (those of the streams its part computes). */
 export interface EncoderInputs {
-  /** [N,3,h,w] each, compute precision. */
-  readonly pixelValues: string;
-  readonly promptPixelValues: string;
-  readonly promptMasks: string;
+  /** [N,3,h,w] each, compute precision (image stream: full and query). */
+  readonly pixelValues?: string;
+  readonly promptPixelValues?: string;
+  /** [N,3,h,w] (mask stream: full and prompt). */
+  readonly promptMasks?: string;
+  /** [N, L, hidden]: the mask stream after block merge_index (query). */
+  readonly maskStream?: string;
   /** int64 [1]: 0 instance, 1 semantic. */
   readonly embeddingType: string;
   /** int64 [1]: prompts per query group. */
@@ -25,8 +35,10 @@ export interface EncoderInputs {
 
 /** What the encoder produces: the kept features and, for debugging, named intermediates. */
 export interface EncoderOutputs {
-  /** LN_final(x) after each tap block, [N, L, hidden]. */
+  /** LN_final(x) after each tap block, [N, L, hidden] (full and query). */
   readonly taps: string[];
+  /** The mask stream after block merge_index, before the merge (prompt). */
+  readonly maskStream?: string;
   /** Embeddings [2N, L, hidden] and each block's output, for layer-by-layer checks. */
   readonly debug: Map<string, string>;
 }
@@ -41,10 +53,13 @@ export async function buildEncoder(
   w: WeightSource,
   inp: EncoderInputs,
   attention: AttentionKind,
+  part: GraphPart = 'full',
 ): Promise<EncoderOutputs> {
   const geo = geometryOf(c);
   const debug = new Map<string, string>();
-  let x = await embeddings(g, c, geo, w, inp);
+  const [image, mask] = await embeddings(g, c, geo, w, inp, part);
+  let x = image && mask ? g.op('Concat', [image, mask], { axis: int(0) }) : (image ?? mask);
+  if (!x) throw new Error('the encoder needs an image or a mask stream');
   debug.set('embeddings', x);
   // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys.
   const keyOneHot = g.weight('attention.key_onehot', keyOneHotRows(geo), [
@@ -53,27 +68,33 @@ export async function buildEncoder(
     geo.gridH + geo.gridW,
   ]);
   const taps: string[] = [];
-  const final = await finalNorm(g, c, w);
+  const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
     x = await block(g, c, geo, w, i, x, inp.ensembleSize, keyOneHot, attention);
     debug.set(`block${i}`, x);
     if (i === c.mergeIndex) {
+      if (part === 'prompt') return { taps, maskStream: x, debug };
       // Image and mask streams are averaged: 2N rows become N.
-      const [a, b] = g.opN('Split', [x], 2, { axis: int(0) }) as [string, string];
+      const [a, b] =
+        part === 'query'
+          ? [x, inp.maskStream as string]
+          : (g.opN('Split', [x], 2, { axis: int(0) }) as [string, string]);
       x = g.op('Mul', [g.op('Add', [a, b]), g.constF([0.5], [])]);
     }
-    if (c.intermediateHiddenStateIndices.includes(i)) taps.push(final(x));
+    if (final && c.intermediateHiddenStateIndices.includes(i)) taps.push(final(x));
   }
   return { taps, debug };
 }
 
+/** Embeddings of the image stream and the mask stream ([N, L, hid] each; absent if not built). */
 async function embeddings(
   g: GraphBuilder,
   c: SegGptConfig,
   geo: SegGptGeometry,
   w: WeightSource,
   inp: EncoderInputs,
-): Promise<string> {
+  part: GraphPart,
+): Promise<[string | undefined, string | undefined]> {
   const hid = c.hiddenSize;
   const p = c.patchSize;
   const L = geo.gridH * geo.gridW;
@@ -90,44 +111,58 @@ async function embeddings(
   );
   const conv = (v: string): string =>
     g.op('Conv', [v, convW, convB], { kernel_shape: ints([p, p]), strides: ints([p, p]) });
-  // Image canvas: prompt on top, query below.
-  const img = conv(g.op('Concat', [inp.promptPixelValues, inp.pixelValues], { axis: int(2) }));
-  // Mask canvas: the bottom half becomes mask tokens, so only the top half is convolved; the
-  // zero padding below is then filled with the mask token by the constant added next.
-  const half = geo.gridH / 2;
-  const maskTop = conv(inp.promptMasks);
-  const mask = g.op('Pad', [maskTop, g.constI64([0, 0, 0, 0, 0, 0, half, 0])]);
-  const both = g.op('Concat', [img, mask], { axis: int(0) }); // [2N, hid, gh, gw]
-  const seq = transpose(g, reshape(g, both, [0, hid, L]), [0, 2, 1]); // [2N, L, hid]
+  const tokens = (v: string): string => transpose(g, reshape(g, v, [0, hid, L]), [0, 2, 1]);
 
   const pos = await positionGrid(c, geo, w);
   const segIn = await w.readF32(`${e}segment_token_input`);
   const segPrompt = await w.readF32(`${e}segment_token_prompt`);
   const maskToken = await w.readF32(`${e}mask_token`);
-  // Everything added to each stream that does not depend on the input, folded into one table.
-  const add = new Float32Array(2 * L * hid);
-  for (let t = 0; t < L; t++) {
-    const masked = t >= half * geo.gridW;
-    for (let ch = 0; ch < hid; ch++) {
-      const pv = pos[t * hid + ch] as number;
-      add[t * hid + ch] = pv + (segIn[ch] as number);
-      add[(L + t) * hid + ch] =
-        pv + (segPrompt[ch] as number) + (masked ? (maskToken[ch] as number) : 0);
-    }
-  }
-  const table = g.weight('embeddings.stream_add', add, [2, 1, L, hid]);
   const typeTable = new Float32Array(2 * hid);
   typeTable.set(await w.readF32(`${e}type_token_instance`), 0);
   typeTable.set(await w.readF32(`${e}type_token_semantic`), hid);
   const typeToken = g.op(
     'Gather',
     [g.weight('embeddings.type_tokens', typeTable, [2, hid]), inp.embeddingType],
-    {
-      axis: int(0),
-    },
+    { axis: int(0) },
   ); // [1, hid]
-  const streams = g.op('Add', [reshape(g, seq, [2, -1, L, hid]), table]);
-  return reshape(g, g.op('Add', [streams, typeToken]), [-1, L, hid]);
+  // Everything added to a stream that does not depend on the input, folded into one table.
+  const half = geo.gridH / 2;
+  const addTable = (name: string, perToken: (t: number, ch: number) => number): string => {
+    const add = new Float32Array(L * hid);
+    for (let t = 0; t < L; t++) {
+      for (let ch = 0; ch < hid; ch++)
+        add[t * hid + ch] = (pos[t * hid + ch] as number) + perToken(t, ch);
+    }
+    return g.weight(name, add, [L, hid]);
+  };
+  const finish = (seq: string, table: string): string =>
+    g.op('Add', [g.op('Add', [seq, table]), typeToken]);
+
+  let image: string | undefined;
+  if (part !== 'prompt') {
+    // Image canvas: prompt on top, query below.
+    const canvas = g.op('Concat', [inp.promptPixelValues as string, inp.pixelValues as string], {
+      axis: int(2),
+    });
+    image = finish(
+      tokens(conv(canvas)),
+      addTable('embeddings.image_add', (_, ch) => segIn[ch] as number),
+    );
+  }
+  let mask: string | undefined;
+  if (part !== 'query') {
+    // Mask canvas: the bottom half becomes mask tokens, so only the top half is convolved; the
+    // zero padding below is filled with the mask token by the table added next.
+    const top = conv(inp.promptMasks as string);
+    const padded = g.op('Pad', [top, g.constI64([0, 0, 0, 0, 0, 0, half, 0])]);
+    const table = addTable(
+      'embeddings.mask_add',
+      (t, ch) =>
+        (segPrompt[ch] as number) + (t >= half * geo.gridW ? (maskToken[ch] as number) : 0),
+    );
+    mask = finish(tokens(padded), table);
+  }
+  return [image, mask];
 }
 
 /** The position table without its CLS row, resized bicubically to the patch grid: [L, hid]. */

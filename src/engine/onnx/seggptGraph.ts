@@ -5,7 +5,7 @@ import { GraphBuilder, type Precision } from './graphBuilder';
 import type { InitializerStore } from './initializerStore';
 import { OnnxDataType } from './onnxSchema';
 import { buildDecoder } from './seggptDecoder';
-import { buildEncoder } from './seggptEncoder';
+import { buildEncoder, type GraphPart } from './seggptEncoder';
 import type { AttentionKind } from './relPosAttention';
 
 /** Names of the graph's inputs and outputs (docs/seggpt-model.md §8). */
@@ -16,6 +16,8 @@ export const GRAPH_IO = {
   embeddingType: 'embedding_type',
   ensembleSize: 'ensemble_size',
   predMasks: 'pred_masks',
+  /** Split models only: the mask stream after block merge_index, [N, L, hidden] float32. */
+  maskStream: 'mask_stream',
 } as const;
 
 /** Options for building the graph. */
@@ -25,6 +27,8 @@ export interface GraphOptions {
   readonly debugOutputs?: boolean;
   /** How attention is expressed (default 'fused': onnxruntime's MultiHeadAttention). */
   readonly attention?: AttentionKind;
+  /** Which part of the model (default 'full', the engine contract's graph). */
+  readonly part?: GraphPart;
 }
 
 /** Builds the SegGPT graph and returns the encoded ModelProto (weights streamed to `store`). */
@@ -38,18 +42,32 @@ export async function buildSegGptModel(
   const g = new GraphBuilder(store, opts.precision);
   const imageDims = ['batch', c.numChannels, geo.inputH, geo.inputW];
   const f32 = OnnxDataType.FLOAT;
+  const part = opts.part ?? 'full';
+  const tokens = geo.gridH * geo.gridW;
+  const streamDims = ['batch', tokens, c.hiddenSize];
+  const image = (name: string): string => g.toCompute(g.input(name, f32, imageDims));
   const inputs = {
-    pixelValues: g.toCompute(g.input(GRAPH_IO.pixelValues, f32, imageDims)),
-    promptPixelValues: g.toCompute(g.input(GRAPH_IO.promptPixelValues, f32, imageDims)),
-    promptMasks: g.toCompute(g.input(GRAPH_IO.promptMasks, f32, imageDims)),
+    ...(part !== 'prompt'
+      ? {
+          pixelValues: image(GRAPH_IO.pixelValues),
+          promptPixelValues: image(GRAPH_IO.promptPixelValues),
+        }
+      : {}),
+    ...(part !== 'query' ? { promptMasks: image(GRAPH_IO.promptMasks) } : {}),
+    ...(part === 'query'
+      ? { maskStream: g.toCompute(g.input(GRAPH_IO.maskStream, f32, streamDims)) }
+      : {}),
     embeddingType: g.input(GRAPH_IO.embeddingType, OnnxDataType.INT64, [1]),
     ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
   };
-  const encoded = await buildEncoder(g, c, weights, inputs, opts.attention ?? 'fused');
-  const pred = await buildDecoder(g, c, weights, encoded.taps);
-  g.output(GRAPH_IO.predMasks, g.toFloat32(pred), f32, imageDims);
+  const encoded = await buildEncoder(g, c, weights, inputs, opts.attention ?? 'fused', part);
+  if (encoded.maskStream) {
+    g.output(GRAPH_IO.maskStream, g.toFloat32(encoded.maskStream), f32, streamDims);
+  } else {
+    const pred = await buildDecoder(g, c, weights, encoded.taps);
+    g.output(GRAPH_IO.predMasks, g.toFloat32(pred), f32, imageDims);
+  }
   if (opts.debugOutputs) {
-    const tokens = geo.gridH * geo.gridW;
     for (const [name, value] of encoded.debug) {
       g.output(`debug_${name}`, g.toFloat32(value), f32, ['rows', tokens, c.hiddenSize]);
     }
@@ -64,6 +82,7 @@ export async function buildSegGptModel(
       'seggpt.config': JSON.stringify(toHfConfig(c)),
       'seggpt.precision': opts.precision,
       'seggpt.attention': opts.attention ?? 'fused',
+      'seggpt.part': part,
     },
   });
 }
