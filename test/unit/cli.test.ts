@@ -146,7 +146,12 @@ describe('seggpt CLI (dist/cli.js)', function () {
       assert.equal(info.config.hiddenSize, 32);
       assert.equal(info.config.numHiddenLayers, 6);
       assert.equal(info.precision, 'fp32');
-      assert.deepEqual(fs.readdirSync(path.dirname(out)), ['m.onnx']); // no temp files left
+      // The contract's graph and the split prompt/query graphs; no temp files left.
+      assert.deepEqual(fs.readdirSync(path.dirname(out)).sort(), [
+        'm.onnx',
+        'm.prompt.onnx',
+        'm.query.onnx',
+      ]);
       // same seed, same model; the tiny model of the other tests is seed 3 too
       assert.deepEqual(fs.readFileSync(out), fs.readFileSync(model));
 
