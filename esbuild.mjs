@@ -35,6 +35,8 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // The inference worker thread: owns the model session, off the extension host's main thread.
+  { ...node, entryPoints: ['src/inference/inferenceWorker.ts'], outfile: 'dist/inferenceWorker.js' },
   {
     ...node,
     entryPoints: ['src/cli.ts'],

@@ -16,6 +16,33 @@ export interface MachineInfo {
   readonly cpu_flags: string[];
   /** 1-minute load average when the bench started: other work on the machine makes timings noisy. */
   readonly load_average_1m: number;
+  /** Share of the last 10 s in which some task waited for a CPU (Linux PSI, %); null if unknown. */
+  readonly cpu_pressure_avg10: number | null;
+}
+
+/** How busy the machine is right now (recorded before and after each section). */
+export interface LoadSnapshot {
+  readonly load_average_1m: number;
+  /** Linux PSI "some avg10" for the CPU, %; null where the kernel does not report it. */
+  readonly cpu_pressure_avg10: number | null;
+}
+
+/** Linux pressure-stall information for the CPU: % of the last 10 s some task waited. */
+export function cpuPressure(): number | null {
+  try {
+    const m = /some avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The load average and CPU pressure now. */
+export function loadSnapshot(): LoadSnapshot {
+  return {
+    load_average_1m: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+    cpu_pressure_avg10: cpuPressure(),
+  };
 }
 
 const INTERESTING_FLAGS = [
@@ -70,6 +97,6 @@ export function machineInfo(): MachineInfo {
     platform: process.platform,
     arch: process.arch,
     cpu_flags: cpuFlags(),
-    load_average_1m: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+    ...loadSnapshot(),
   };
 }

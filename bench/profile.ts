@@ -110,3 +110,49 @@ export function summarizeProfile(file: string, runs: number): ProfileSummary {
     nodes: toList(byNode),
   };
 }
+
+/** Top op types printed and kept in the JSON. */
+export const TOP_OPS = 15;
+
+function roundOp<T extends { totalMs: number; perRunMs: number; percent: number }>(o: T): T {
+  const r = (x: number, d: number): number => (x === 0 ? 0 : Number(x.toPrecision(d)));
+  return { ...o, totalMs: r(o.totalMs, 4), perRunMs: r(o.perRunMs, 4), percent: r(o.percent, 3) };
+}
+
+/**
+ * Finds the profile written for `prefix` since `sinceMs`, prints its top op types over the last
+ * `runs` runs and returns the details to keep (undefined, with a logged line, if none was found).
+ */
+export function reportProfile(
+  prefix: string,
+  sinceMs: number,
+  runs: number,
+  log: (m: string) => void,
+): Record<string, unknown> | undefined {
+  const file = findProfileFile(prefix, sinceMs);
+  if (!file) {
+    log(`no profile file found for prefix ${prefix}`);
+    return undefined;
+  }
+  const prof = summarizeProfile(file, runs);
+  const top = prof.ops.slice(0, TOP_OPS);
+  log(
+    `profile ${path.relative(process.cwd(), file)}: node time ${prof.nodeMsPerRun.toFixed(0)} ms per run ` +
+      `(${prof.countedRuns} run${prof.countedRuns === 1 ? '' : 's'} counted, earlier runs excluded)`,
+  );
+  log(
+    `${'op type'.padEnd(28)} ${'ms/run'.padStart(9)} ${'share'.padStart(7)} ${'calls/run'.padStart(9)}`,
+  );
+  for (const o of top) {
+    log(
+      `${o.name.padEnd(28)} ${o.perRunMs.toFixed(1).padStart(9)} ${`${o.percent.toFixed(1)}%`.padStart(7)} ${(o.calls / prof.countedRuns).toFixed(0).padStart(9)}`,
+    );
+  }
+  return {
+    file: prof.file,
+    counted_runs: prof.countedRuns,
+    node_ms_per_run: Number(prof.nodeMsPerRun.toPrecision(4)),
+    top_ops: top.map(roundOp),
+    top_nodes: prof.nodes.slice(0, 25).map(roundOp),
+  };
+}

@@ -26,6 +26,18 @@ export interface BenchOptions {
   readonly rebuild: boolean;
   /** Seed of the random weights. */
   readonly seed: number;
+  /** Synthetic images for the int8/fp32 mask agreement (cpu-fast). */
+  readonly agreementImages: number;
+  /** Images in the batch section's folder. */
+  readonly batchImages: number;
+  /** Queries per model run in the batch section. */
+  readonly batchSize: number;
+  /** Model precision of the batch section. */
+  readonly batchPrecision: Precision;
+  /** Images of the batch section's memory-flatness run (tiny model; 0 skips it). */
+  readonly flatImages: number;
+  /** Latency section: try every session-option variant, not just the default and the advice. */
+  readonly latencySweep: boolean;
 }
 
 /** A figure: plain JSON scalars only (null = not measured). */
@@ -66,6 +78,8 @@ export interface BenchContext {
   readonly shared: SharedResults;
   /** Prints a progress line (stdout), indented under the section heading. */
   log(msg: string): void;
+  /** A fresh temporary folder, removed when the bench exits. */
+  tempDir(prefix: string): string;
 }
 
 /** One part of the bench. */

@@ -1,14 +1,13 @@
 /** Section `cpu-fp32`: the fp32 model on the CPU provider. */
 import * as path from 'node:path';
 import { SegGptSession } from '../../src/engine/segGptSession';
-import { findProfileFile, summarizeProfile } from '../profile';
+import { cpuPeak } from '../cpuPeak';
+import { reportProfile } from '../profile';
 import type { Section } from '../section';
 import { round, summarize } from '../stats';
+import { cpuShare, timed, type Timed } from '../timing';
 
 const MIB = 1024 * 1024;
-
-/** Top op types printed with --profile. */
-const TOP_OPS = 15;
 
 export const cpuFp32Section: Section = {
   name: 'cpu-fp32',
@@ -57,16 +56,17 @@ export const cpuFp32Section: Section = {
         ctx.log(`warm-up ${i + 1}/${opts.warmup}: ${(warmupMs[i] as number).toFixed(0)} ms`);
       }
 
-      const samples: number[] = [];
+      const runs: Timed<unknown>[] = [];
       for (let i = 0; i < opts.runs; i++) {
-        const s = performance.now();
-        await session.run(ctx.query);
-        samples.push(performance.now() - s);
-        ctx.log(`run ${i + 1}/${opts.runs}: ${(samples[i] as number).toFixed(0)} ms`);
+        runs.push(await timed(() => session.run(ctx.query)));
+        ctx.log(`run ${i + 1}/${opts.runs}: ${(runs[i]?.ms ?? 0).toFixed(0)} ms`);
       }
+      const samples = runs.map((r) => r.ms);
       const peakRssMib = process.resourceUsage().maxRSS / 1024;
       const lat = summarize(samples);
       const seconds = lat.median / 1000;
+      const peak = cpuPeak(opts.threads);
+      const gflops = ctx.flops.total / seconds / 1e9;
       ctx.shared.fp32Prediction = first;
       ctx.shared.fp32LatencyMs = lat.median;
 
@@ -75,29 +75,12 @@ export const cpuFp32Section: Section = {
         warmup_ms: warmupMs.map((s) => round(s, 5)),
         load_wall_ms: round(loadWallMs),
         model_path: model.modelPath,
+        peak_basis: peak.basis,
       };
       if (profilePrefix) {
         session.endProfiling();
-        const file = findProfileFile(profilePrefix, profileSince);
-        if (!file) {
-          ctx.log(`no profile file found for prefix ${profilePrefix}`);
-        } else {
-          const prof = summarizeProfile(file, opts.runs);
-          details['profile'] = {
-            file: prof.file,
-            counted_runs: prof.countedRuns,
-            node_ms_per_run: round(prof.nodeMsPerRun),
-            top_ops: prof.ops.slice(0, TOP_OPS).map(roundOp),
-            top_nodes: prof.nodes.slice(0, 25).map(roundOp),
-          };
-          printProfile(
-            prof.ops.slice(0, TOP_OPS),
-            prof.nodeMsPerRun,
-            prof.countedRuns,
-            file,
-            ctx.log,
-          );
-        }
+        const prof = reportProfile(profilePrefix, profileSince, opts.runs, ctx.log);
+        if (prof) details['profile'] = prof;
       }
 
       return {
@@ -107,14 +90,18 @@ export const cpuFp32Section: Section = {
           cpu_fp32_latency_mean_ms: round(lat.mean),
           cpu_fp32_latency_max_ms: round(lat.max),
           cpu_fp32_latency_stdev_ms: round(lat.stdev, 3),
-          cpu_fp32_gflops: round(ctx.flops.total / seconds / 1e9),
+          cpu_fp32_gflops: round(gflops),
+          cpu_fp32_gflops_best: round(ctx.flops.total / (lat.min / 1000) / 1e9),
           cpu_fp32_gflops_nominal: round(ctx.nominalFlops / seconds / 1e9),
+          cpu_fp32_peak_gflops: peak.fp32PeakGflops,
+          cpu_fp32_peak_fraction: round(gflops / peak.fp32PeakGflops, 3),
+          cpu_fp32_cpu_share: round(cpuShare(runs, opts.threads), 3),
           cpu_fp32_threads: opts.threads,
           cpu_fp32_output_finite: finite,
           cpu_fp32_profiled: opts.profile,
-          load_ms: round(session.loadMs),
-          first_run_ms: round(firstRunMs),
-          first_query_ms: round(firstQueryMs),
+          cpu_fp32_load_ms: round(session.loadMs),
+          cpu_fp32_first_run_ms: round(firstRunMs),
+          cpu_fp32_time_to_first_mask_ms: round(firstQueryMs),
           rss_after_load_mib: round(rssAfterLoadMib),
           peak_rss_mib: round(peakRssMib),
           runs: opts.runs,
@@ -129,32 +116,3 @@ export const cpuFp32Section: Section = {
     }
   },
 };
-
-function roundOp<T extends { totalMs: number; perRunMs: number; percent: number }>(o: T): T {
-  return {
-    ...o,
-    totalMs: round(o.totalMs),
-    perRunMs: round(o.perRunMs),
-    percent: round(o.percent, 3),
-  };
-}
-
-function printProfile(
-  ops: readonly { name: string; perRunMs: number; percent: number; calls: number }[],
-  nodeMsPerRun: number,
-  runs: number,
-  file: string,
-  log: (m: string) => void,
-): void {
-  log(
-    `profile ${path.relative(process.cwd(), file)}: node time ${nodeMsPerRun.toFixed(0)} ms per run (${runs} run${runs === 1 ? '' : 's'} counted, warm-up excluded)`,
-  );
-  log(
-    `${'op type'.padEnd(28)} ${'ms/run'.padStart(9)} ${'share'.padStart(7)} ${'calls/run'.padStart(9)}`,
-  );
-  for (const o of ops) {
-    log(
-      `${o.name.padEnd(28)} ${o.perRunMs.toFixed(1).padStart(9)} ${`${o.percent.toFixed(1)}%`.padStart(7)} ${(o.calls / runs).toFixed(0).padStart(9)}`,
-    );
-  }
-}

@@ -38,7 +38,9 @@ export function validateMaskTemplate(template: string): void {
     throw new MaskTemplateError('mask template must start with ${dir} or be an absolute path');
   }
   if (template.split(/[\\/]/).includes('..')) {
-    throw new MaskTemplateError('mask template must not contain ".." (masks live in or below the image folder)');
+    throw new MaskTemplateError(
+      'mask template must not contain ".." (masks live in or below the image folder)',
+    );
   }
   if (!template.toLowerCase().endsWith('.png')) {
     throw new MaskTemplateError('mask template must end in .png (masks are palette PNGs)');

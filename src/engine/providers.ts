@@ -23,6 +23,8 @@ export interface ProviderAttempt {
   readonly provider: ProviderName;
   readonly ok: boolean;
   readonly reason?: string;
+  /** onnxruntime's own words (first line), when `reason` rephrases them. */
+  readonly detail?: string;
 }
 
 /** Raised when no provider in the list could create a session. */
@@ -58,7 +60,9 @@ export async function firstWorkingProvider<T>(
       attempts.push({ provider, ok: true });
       return { value, provider, attempts };
     } catch (err) {
-      attempts.push({ provider, ok: false, reason: explainProviderFailure(provider, err) });
+      const reason = explainProviderFailure(provider, err);
+      const detail = firstLine(err);
+      attempts.push({ provider, ok: false, reason, ...(detail !== reason ? { detail } : {}) });
     }
   }
   throw new NoProviderError(attempts);
@@ -83,6 +87,12 @@ export function explainProviderFailure(provider: ProviderName, err: unknown): st
       return `the CUDA runtime is missing or the wrong version${lib(runtime)}`;
     }
     if (/driver/i.test(msg)) return 'no NVIDIA driver, or one too old for this CUDA version';
+    if (/invalid ELF header|file too short|wrong ELF class|not a valid Win32 application/i.test(msg)) {
+      return `a CUDA provider library is damaged or built for another system${lib(/providers/)}`;
+    }
+    if (/undefined symbol|procedure could not be found|entry point/i.test(msg)) {
+      return 'the CUDA provider libraries do not match this version of onnxruntime-node';
+    }
     if (/providers_shared|providers_cuda|Failed to load shared library/i.test(msg)) {
       return 'the CUDA provider libraries for onnxruntime are not installed';
     }
@@ -90,7 +100,7 @@ export function explainProviderFailure(provider: ProviderName, err: unknown): st
   if (provider === 'webgpu' && /adapter|vulkan|d3d12|metal/i.test(msg)) {
     return 'no WebGPU adapter: no GPU driver with Vulkan, D3D12 or Metal was found';
   }
-  if (/not (supported|available)|unknown provider|not built/i.test(msg)) {
+  if (/not (supported|available)|unknown provider|not built|backend not found/i.test(msg)) {
     return `not available in this build of onnxruntime-node on ${process.platform}`;
   }
   return firstLine(err);

@@ -4,9 +4,11 @@ import { geometryOf, type SegGptConfig, type SegGptGeometry } from './config';
 import { readModelInfo } from './modelInfo';
 import type { Precision } from './onnx/graphBuilder';
 import { GRAPH_IO } from './onnx/seggptGraph';
+import { OomRetryRunner, type OomEvent } from './oomRetry';
 import {
   defaultProviderOrder,
   firstWorkingProvider,
+  NoProviderError,
   type ProviderAttempt,
   type ProviderName,
 } from './providers';
@@ -19,6 +21,24 @@ export interface LoadOptions {
   readonly threads?: number;
   /** Write an onnxruntime profile (JSON) with this file prefix. */
   readonly profilePrefix?: string;
+  /**
+   * onnxruntime's native log level (default 'fatal': failed provider probes are expected and
+   * explained in `attempts`). A probe process uses 'error' to see which library failed to load.
+   */
+  readonly logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+  /**
+   * Folder of an onnxruntime-node package to load instead of the installed one (a copy that
+   * carries CUDA provider libraries, or a test's copy).
+   */
+  readonly runtimePath?: string;
+  /** Told when a batch is split or the work moves to the CPU for lack of GPU memory. */
+  readonly onMemoryEvent?: (e: OomEvent) => void;
+}
+
+/** One model file and the providers to try it on (see `SegGptSession.loadPlan`). */
+export interface LoadStep {
+  readonly modelPath: string;
+  readonly providers: readonly ProviderName[] | 'auto';
 }
 
 /** One batch for the model: N rows of normalized [3,h,w] images, grouped by query. */
@@ -40,28 +60,88 @@ export class BatchError extends Error {
 
 /** A SegGPT model ready to run; call `release()` when done. */
 export class SegGptSession {
+  private readonly runner: OomRetryRunner;
+
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private session: ort.InferenceSession,
     private readonly runtime: typeof ort,
     readonly config: SegGptConfig,
     readonly precision: Precision,
-    readonly provider: ProviderName,
-    readonly attempts: readonly ProviderAttempt[],
+    private currentProvider: ProviderName,
+    private readonly tried: ProviderAttempt[],
     readonly loadMs: number,
     readonly threads: number,
-  ) {}
+    /** The model file this session runs. */
+    readonly modelPath: string,
+    private readonly options: LoadOptions,
+  ) {
+    this.runner = new OomRetryRunner(
+      (b) => this.runPredictions(b),
+      this.currentProvider === 'cpu' ? undefined : () => this.moveToCpu(),
+      options.onMemoryEvent,
+    );
+  }
+
+  /** The execution provider running the model now (the CPU after an out-of-memory fallback). */
+  get provider(): ProviderName {
+    return this.currentProvider;
+  }
+
+  /** Every provider tried, in order, with the reason each failed (a fallback adds one). */
+  get attempts(): readonly ProviderAttempt[] {
+    return this.tried;
+  }
+
+  /** The largest batch (rows) that fitted in GPU memory, once a batch had to be split. */
+  get maxBatchRows(): number | undefined {
+    return this.runner.maxRows;
+  }
 
   /** Derived sizes (input image size, grid). */
   get geometry(): SegGptGeometry {
     return geometryOf(this.config);
   }
 
+  /**
+   * Tries each (model, providers) step in order — say the float16 model on GPU providers, then
+   * the float32 one on the CPU — and returns the first session that loads; its `attempts` hold
+   * the failures of the earlier steps too. A step whose model cannot be read is skipped unless
+   * it is the last.
+   */
+  static async loadPlan(
+    steps: readonly LoadStep[],
+    opts: Omit<LoadOptions, 'providers'> = {},
+  ): Promise<SegGptSession> {
+    const earlier: ProviderAttempt[] = [];
+    let lastError: unknown;
+    for (const step of steps) {
+      try {
+        const session = await SegGptSession.load(step.modelPath, {
+          ...opts,
+          providers: step.providers,
+        });
+        session.tried.unshift(...earlier);
+        return session;
+      } catch (err) {
+        lastError = err;
+        if (err instanceof NoProviderError) earlier.push(...err.attempts);
+      }
+    }
+    if (lastError instanceof NoProviderError || lastError === undefined) {
+      throw new NoProviderError(earlier);
+    }
+    throw lastError;
+  }
+
   /** Loads a converted model, trying providers in order (the reasons are kept in `attempts`). */
   static async load(modelPath: string, opts: LoadOptions = {}): Promise<SegGptSession> {
     const info = readModelInfo(modelPath);
-    const runtime = await import('onnxruntime-node');
+    const runtime = opts.runtimePath
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require(opts.runtimePath) as typeof ort)
+      : await import('onnxruntime-node');
     // Failed provider probes are expected and explained in `attempts`; keep the log quiet.
-    runtime.env.logLevel = 'fatal';
+    runtime.env.logLevel = opts.logLevel ?? 'fatal';
     const order =
       opts.providers === undefined || opts.providers === 'auto'
         ? defaultProviderOrder()
@@ -69,14 +149,7 @@ export class SegGptSession {
     const threads = opts.threads ?? 0;
     const start = performance.now();
     const { value, provider, attempts } = await firstWorkingProvider(order, (p) =>
-      runtime.InferenceSession.create(modelPath, {
-        executionProviders: [p],
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: threads,
-        ...(opts.profilePrefix
-          ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix }
-          : {}),
-      }),
+      createSession(runtime, modelPath, p, threads, opts),
     );
     const loadMs = performance.now() - start;
     return new SegGptSession(
@@ -88,13 +161,45 @@ export class SegGptSession {
       attempts,
       loadMs,
       threads,
+      modelPath,
+      opts,
     );
   }
 
-  /** Runs one batch; returns the query predictions [N,3,h,w], normalized RGB. */
+  /**
+   * Runs one batch; returns the query predictions [N,3,h,w], normalized RGB. On a GPU that
+   * runs out of memory the batch is split (the result is the same) and, when even one query
+   * does not fit, the session moves to the CPU.
+   */
   async run(batch: ModelBatch): Promise<Float32Array> {
+    return this.runner.runBatch(batch);
+  }
+
+  private async runPredictions(batch: ModelBatch): Promise<Float32Array> {
     const out = await this.runOutputs(batch, [GRAPH_IO.predMasks]);
     return out[GRAPH_IO.predMasks] as Float32Array;
+  }
+
+  /** Replaces the GPU session with a CPU one of the same model (after out-of-memory). */
+  private async moveToCpu(): Promise<(b: ModelBatch) => Promise<Float32Array>> {
+    const cpu = await createSession(
+      this.runtime,
+      this.modelPath,
+      'cpu',
+      this.threads,
+      this.options,
+    );
+    const gpu = this.session;
+    this.tried.push({
+      provider: this.currentProvider,
+      ok: false,
+      reason: 'out of GPU memory even for one query at a time; switched to the CPU',
+    });
+    this.tried.push({ provider: 'cpu', ok: true });
+    this.session = cpu;
+    this.currentProvider = 'cpu';
+    await gpu.release().catch(() => undefined);
+    return (b) => this.runPredictions(b);
   }
 
   /** Runs a batch asking for named outputs (debug graphs have more); returns them as float32. */
@@ -131,6 +236,21 @@ export class SegGptSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+function createSession(
+  runtime: typeof ort,
+  modelPath: string,
+  provider: ProviderName,
+  threads: number,
+  opts: LoadOptions,
+): Promise<ort.InferenceSession> {
+  return runtime.InferenceSession.create(modelPath, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
+  });
 }
 
 function checkBatch(batch: ModelBatch, size: number): void {

@@ -1,27 +1,45 @@
 /** Which model file the extension uses: the user's setting first, then the installed model. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { PRECISIONS } from '../engine/onnx/graphBuilder';
+import { installedModelName, installedModels } from './modelFiles';
+import { planModel, type ModelPlan, type PrecisionSetting } from './modelPlan';
 
-/** File name of the model installed into global storage, per precision. */
-export function installedModelName(precision: 'fp32' | 'fp16'): string {
-  return `seggpt-vit-large-${precision}.onnx`;
-}
+export { installedModelName };
 
 /**
- * The model path to load, or undefined when there is none. In an untrusted workspace the
- * workspace's own `seggpt.modelPath` is ignored (only user settings count).
+ * The `seggpt.modelPath` setting as an absolute path, or undefined. In an untrusted workspace
+ * the workspace's own value is ignored (only user settings count).
  */
-export function resolveModelPath(context: vscode.ExtensionContext): string | undefined {
-  const config = vscode.workspace.getConfiguration('seggpt');
-  const inspected = config.inspect<string>('modelPath');
+export function configuredModelPath(): string | undefined {
+  const inspected = vscode.workspace.getConfiguration('seggpt').inspect<string>('modelPath');
   const fromUser = inspected?.globalValue;
   const fromWorkspace = vscode.workspace.isTrusted
     ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue)
     : undefined;
   const configured = fromWorkspace ?? fromUser;
-  if (configured) return path.resolve(configured);
-  const precision = config.get<string>('precision') === 'fp16' ? 'fp16' : 'fp32';
-  const installed = path.join(context.globalStorageUri.fsPath, 'models', installedModelName(precision));
-  return fs.existsSync(installed) ? installed : undefined;
+  return configured ? path.resolve(configured) : undefined;
+}
+
+/** The `seggpt.precision` setting (`auto` when unset or unknown). */
+export function precisionSetting(): PrecisionSetting {
+  const v = vscode.workspace.getConfiguration('seggpt').get<string>('precision');
+  return PRECISIONS.find((p) => p === v) ?? 'auto';
+}
+
+/**
+ * Model files and providers to try, in order (float16 on GPUs, then float32 on the CPU), or
+ * undefined when there is no model.
+ */
+export function resolveModelPlan(context: vscode.ExtensionContext): ModelPlan | undefined {
+  return planModel({
+    configuredPath: configuredModelPath(),
+    precision: precisionSetting(),
+    installed: installedModels(context.globalStorageUri.fsPath),
+  });
+}
+
+/** The model path to load first, or undefined when there is none. */
+export function resolveModelPath(context: vscode.ExtensionContext): string | undefined {
+  return resolveModelPlan(context)?.steps[0]?.modelPath;
 }

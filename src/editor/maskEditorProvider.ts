@@ -1,0 +1,181 @@
+/**
+ * The SegGPT mask editor: a custom editor whose document is an image's mask. Registered with
+ * priority "option" in package.json, so the built-in image preview stays the default.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { maskPathFor } from '../engine/maskPaths';
+import type { InferenceService } from '../inference/inferenceService';
+import { MASK_EDITOR_VIEW_TYPE } from '../protocol/ids';
+import { readSettings } from '../settings/settings';
+import { Disposable } from '../util/dispose';
+import { classCatalog } from './classCatalog';
+import { EditorPanel } from './editorPanel';
+import { navigateFolder } from './folderNavigation';
+import { openImageSource } from './imageSource';
+import { registerEditorCommands } from './editorCommands';
+import { MaskDocument } from './maskDocument';
+import { MaskWatcher } from './maskWatcher';
+import { ProposalController } from './proposalController';
+import { PromptStore, type PromptSetSource } from './promptStore';
+import { webviewAssetRoots, webviewHtml } from './webviewHtml';
+
+/** The provider behind every mask editor. */
+export class MaskEditorProvider
+  extends Disposable
+  implements vscode.CustomEditorProvider<MaskDocument>
+{
+  private readonly _onDidChangeCustomDocument = this._register(
+    new vscode.EventEmitter<vscode.CustomDocumentEditEvent<MaskDocument>>(),
+  );
+  /** Tells VS Code about each edit, with its undo and redo. */
+  readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
+  private readonly panels = new Set<EditorPanel>();
+  private readonly proposals = new WeakMap<MaskDocument, ProposalController>();
+  private _activePanel: EditorPanel | undefined;
+  /** The prompt every mask editor uses. */
+  readonly prompts: PromptStore;
+
+  /** Registers the provider and the editor's commands. */
+  static register(
+    context: vscode.ExtensionContext,
+    inference: InferenceService,
+    promptSets?: PromptSetSource,
+  ): vscode.Disposable {
+    const provider = new MaskEditorProvider(context, inference, promptSets);
+    provider._register(
+      vscode.window.registerCustomEditorProvider(MASK_EDITOR_VIEW_TYPE, provider, {
+        supportsMultipleEditorsPerDocument: true,
+      }),
+    );
+    provider._register(registerEditorCommands(provider, context));
+    return provider;
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly inference: InferenceService,
+    promptSets: PromptSetSource | undefined,
+  ) {
+    super();
+    this.prompts = this._register(new PromptStore(context.workspaceState, promptSets));
+  }
+
+  /** The mask editor the user last focused, if it is still open. */
+  get activePanel(): EditorPanel | undefined {
+    return this._activePanel;
+  }
+
+  /** An open editor of the image `uri`, preferring the active one. */
+  panelFor(uri: vscode.Uri): EditorPanel | undefined {
+    const active = this._activePanel;
+    if (active?.document.uri.fsPath === uri.fsPath) return active;
+    return [...this.panels].find((p) => p.document.uri.fsPath === uri.fsPath);
+  }
+
+  /** The model proposal of a document. */
+  proposalOf(document: MaskDocument): ProposalController {
+    let controller = this.proposals.get(document);
+    if (!controller) {
+      controller = new ProposalController(document, this.inference);
+      document.onDidDispose(() => controller?.dispose());
+      this.proposals.set(document, controller);
+    }
+    return controller;
+  }
+
+  async openCustomDocument(
+    uri: vscode.Uri,
+    openContext: vscode.CustomDocumentOpenContext,
+  ): Promise<MaskDocument> {
+    if (uri.scheme !== 'file') {
+      throw new Error(`The mask editor opens files on disk only, not ${uri.scheme}: resources.`);
+    }
+    const cacheDir = path.join(
+      (this.context.storageUri ?? this.context.globalStorageUri).fsPath,
+      'display-cache',
+    );
+    const started = Date.now();
+    const image = await openImageSource(uri.fsPath, cacheDir);
+    const maskPath = maskPathFor(uri.fsPath, readSettings(uri).maskPathTemplate);
+    const document = await MaskDocument.open({ uri, maskPath, image }, openContext.backupId);
+    document.openMs = Date.now() - started;
+    const watcher = new MaskWatcher(document, () => this.revertFromPrompt(document));
+    document.onDidDispose(() => watcher.dispose());
+    document.onDidEdit((edit) =>
+      this._onDidChangeCustomDocument.fire({
+        document,
+        label: edit.label,
+        undo: () => document.undo(edit),
+        redo: () => document.redo(edit),
+      }),
+    );
+    return document;
+  }
+
+  async resolveCustomEditor(
+    document: MaskDocument,
+    webviewPanel: vscode.WebviewPanel,
+  ): Promise<void> {
+    const roots = [
+      ...webviewAssetRoots(this.context.extensionUri),
+      vscode.Uri.file(path.dirname(document.image.displayPath)),
+    ];
+    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: roots };
+    const panel = new EditorPanel(webviewPanel, document, {
+      prompts: this.prompts,
+      proposal: this.proposalOf(document),
+      classes: () => classCatalog(document),
+      navigate: navigateFolder,
+    });
+    this.panels.add(panel);
+    if (webviewPanel.active) this._activePanel = panel;
+    webviewPanel.onDidChangeViewState(() => {
+      if (webviewPanel.active) this._activePanel = panel;
+      else if (this._activePanel === panel) this._activePanel = undefined;
+    });
+    webviewPanel.onDidDispose(() => {
+      this.panels.delete(panel);
+      if (this._activePanel === panel) this._activePanel = undefined;
+      panel.dispose();
+    });
+    webviewPanel.webview.html = webviewHtml(
+      webviewPanel.webview,
+      this.context.extensionUri,
+      path.basename(document.uri.fsPath),
+    );
+  }
+
+  saveCustomDocument(document: MaskDocument): Thenable<void> {
+    return document.save();
+  }
+
+  saveCustomDocumentAs(document: MaskDocument, destination: vscode.Uri): Thenable<void> {
+    return document.saveAs(destination);
+  }
+
+  revertCustomDocument(document: MaskDocument): Thenable<void> {
+    this.proposalOf(document).discard();
+    return document.revert();
+  }
+
+  backupCustomDocument(
+    document: MaskDocument,
+    context: vscode.CustomDocumentBackupContext,
+  ): Thenable<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+
+  override dispose(): void {
+    for (const panel of this.panels) panel.dispose();
+    this.panels.clear();
+    super.dispose();
+  }
+
+  /** Reverts through VS Code, so its dirty state clears too: shows the editor, then reverts it. */
+  private async revertFromPrompt(document: MaskDocument): Promise<void> {
+    const panel = [...this.panels].find((p) => p.document === document);
+    panel?.panel.reveal(undefined, false);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
+}

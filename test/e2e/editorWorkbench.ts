@@ -1,0 +1,88 @@
+/** Driving the code-server workbench and the mask editor's webview with Playwright. */
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+/** The mask editor webview's inner frame (the visible one). */
+export function editorFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+/** Waits for the workbench and its explorer. */
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.getByRole('treeitem').first().waitFor({ timeout: 60_000 });
+}
+
+/** Runs a command from the command palette by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Right-clicks a file in the explorer until the menu holds `item` (the extension's menu entries
+ * appear once it is loaded) and returns that item.
+ */
+export async function explorerMenuItem(page: Page, file: string, item: string): Promise<Locator> {
+  const row = page.getByRole('treeitem', { name: file, exact: true });
+  const entry = page.getByRole('menuitem', { name: item });
+  for (let attempt = 0; ; attempt++) {
+    await row.click({ button: 'right' });
+    try {
+      await entry.waitFor({ timeout: 3000 });
+      return entry;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 10) throw err;
+    }
+  }
+}
+
+/** Picks a context menu item: hover it (the workbench focuses it), then Enter. */
+export async function pickMenuItem(page: Page, entry: Locator): Promise<void> {
+  await entry.hover();
+  await page.keyboard.press('Enter');
+}
+
+/** Right-clicks a file in the explorer and picks a menu item. */
+export async function explorerMenu(page: Page, file: string, item: string): Promise<void> {
+  await pickMenuItem(page, await explorerMenuItem(page, file, item));
+}
+
+/**
+ * Opens an image with the mask editor from the explorer's menu; resolves with the milliseconds
+ * from the click until the webview shows the mask and has loaded the image.
+ */
+export async function openInMaskEditor(page: Page, file: string): Promise<number> {
+  const item = await explorerMenuItem(page, file, 'Open in SegGPT Mask Editor');
+  await item.hover();
+  const started = Date.now();
+  await page.keyboard.press('Enter');
+  const app = editorFrame(page).locator('#app[data-state="ready"][data-image-loaded="true"]');
+  await app.waitFor({ timeout: 30_000 });
+  return Date.now() - started;
+}
+
+/** Closes all editors without saving. */
+export async function closeEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Revert and Close Editor');
+  await page.waitForTimeout(300);
+  await runCommand(page, 'View: Close All Editors');
+  await page.waitForTimeout(300);
+}
+
+/** Page coordinates of an image pixel position in the editor's stage. */
+export async function imagePoint(
+  page: Page,
+  x: number,
+  y: number,
+  imageWidth: number,
+): Promise<{ x: number; y: number }> {
+  const box = await editorFrame(page).locator('.stage').boundingBox();
+  if (!box) throw new Error('the editor stage is not visible');
+  const scale = box.width / imageWidth;
+  return { x: box.x + x * scale, y: box.y + y * scale };
+}
