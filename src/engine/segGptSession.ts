@@ -5,6 +5,10 @@ import { readModelInfo } from './modelInfo';
 import type { Precision } from './onnx/graphBuilder';
 import { GRAPH_IO } from './onnx/seggptGraph';
 import { OomRetryRunner, type OomEvent } from './oomRetry';
+import { splitModelPaths } from './convert';
+import { PromptCache } from './promptCache';
+import { SplitRunner } from './splitRunner';
+import * as fs from 'node:fs';
 import {
   defaultProviderOrder,
   firstWorkingProvider,
@@ -33,6 +37,12 @@ export interface LoadOptions {
   readonly runtimePath?: string;
   /** Told when a batch is split or the work moves to the CPU for lack of GPU memory. */
   readonly onMemoryEvent?: (e: OomEvent) => void;
+  /**
+   * Which graphs to load: 'auto' (default) the split prompt/query pair when it is beside the
+   * model (the prompt's mask stream is then computed once per prompt, not per query), else
+   * the full graph; 'full' always the full graph (needed for debug outputs).
+   */
+  readonly graphs?: 'auto' | 'full';
 }
 
 /** One model file and the providers to try it on (see `SegGptSession.loadPlan`). */
@@ -61,9 +71,10 @@ export class BatchError extends Error {
 /** A SegGPT model ready to run; call `release()` when done. */
 export class SegGptSession {
   private readonly runner: OomRetryRunner;
+  private readonly promptCache = new PromptCache();
 
   private constructor(
-    private session: ort.InferenceSession,
+    private sessions: Sessions,
     private readonly runtime: typeof ort,
     readonly config: SegGptConfig,
     readonly precision: Precision,
@@ -149,7 +160,7 @@ export class SegGptSession {
     const threads = opts.threads ?? 0;
     const start = performance.now();
     const { value, provider, attempts } = await firstWorkingProvider(order, (p) =>
-      createSession(runtime, modelPath, p, threads, opts),
+      createSessions(runtime, modelPath, info.config, p, threads, opts),
     );
     const loadMs = performance.now() - start;
     return new SegGptSession(
@@ -175,40 +186,58 @@ export class SegGptSession {
     return this.runner.runBatch(batch);
   }
 
+  /** Whether the split graphs run this model (prompt features computed once per prompt). */
+  get usesSplitGraphs(): boolean {
+    return this.sessions.split !== undefined;
+  }
+
   private async runPredictions(batch: ModelBatch): Promise<Float32Array> {
-    const out = await this.runOutputs(batch, [GRAPH_IO.predMasks]);
-    return out[GRAPH_IO.predMasks] as Float32Array;
+    const split = this.sessions.split;
+    if (!split) {
+      const out = await this.runOutputs(batch, [GRAPH_IO.predMasks]);
+      return out[GRAPH_IO.predMasks] as Float32Array;
+    }
+    const { inputH: h, inputW: w } = this.geometry;
+    checkBatch(batch, batch.rows * 3 * h * w);
+    const features = await this.promptCache.get(batch, () =>
+      split.encodePrompt(batch.promptMasks, batch.rows, batch.semantic, batch.ensembleSize),
+    );
+    return split.runQuery(features, batch.pixelValues, batch.promptPixelValues);
   }
 
   /** Replaces the GPU session with a CPU one of the same model (after out-of-memory). */
   private async moveToCpu(): Promise<(b: ModelBatch) => Promise<Float32Array>> {
-    const cpu = await createSession(
+    const cpu = await createSessions(
       this.runtime,
       this.modelPath,
+      this.config,
       'cpu',
       this.threads,
       this.options,
     );
-    const gpu = this.session;
+    const gpu = this.sessions;
     this.tried.push({
       provider: this.currentProvider,
       ok: false,
       reason: 'out of GPU memory even for one query at a time; switched to the CPU',
     });
     this.tried.push({ provider: 'cpu', ok: true });
-    this.session = cpu;
+    this.sessions = cpu;
     this.currentProvider = 'cpu';
-    await gpu.release().catch(() => undefined);
+    this.promptCache.clear();
+    await releaseSessions(gpu).catch(() => undefined);
     return (b) => this.runPredictions(b);
   }
 
   /** Runs a batch asking for named outputs (debug graphs have more); returns them as float32. */
   async runOutputs(batch: ModelBatch, names: string[]): Promise<Record<string, Float32Array>> {
+    const full = this.sessions.full;
+    if (!full) throw new Error('named outputs need the full graph: load with graphs: "full"');
     const { inputH: h, inputW: w } = this.geometry;
     checkBatch(batch, batch.rows * 3 * h * w);
     const T = this.runtime.Tensor;
     const dims = [batch.rows, 3, h, w];
-    const out = await this.session.run(
+    const out = await full.run(
       {
         [GRAPH_IO.pixelValues]: new T('float32', batch.pixelValues, dims),
         [GRAPH_IO.promptPixelValues]: new T('float32', batch.promptPixelValues, dims),
@@ -229,13 +258,46 @@ export class SegGptSession {
 
   /** Ends profiling, if it was on (the profile file is written). */
   endProfiling(): void {
-    this.session.endProfiling();
+    if (this.sessions.full) this.sessions.full.endProfiling();
+    else for (const s of [this.sessions.split.prompt, this.sessions.split.query]) s.endProfiling();
   }
 
   /** Frees the native session. */
   async release(): Promise<void> {
-    await this.session.release();
+    await releaseSessions(this.sessions);
   }
+}
+
+/** The native sessions behind a SegGptSession: the full graph, or the split pair. */
+type Sessions =
+  | { readonly full: ort.InferenceSession; readonly split?: undefined }
+  | { readonly full?: undefined; readonly split: SplitRunner };
+
+async function createSessions(
+  runtime: typeof ort,
+  modelPath: string,
+  config: SegGptConfig,
+  provider: ProviderName,
+  threads: number,
+  opts: LoadOptions,
+): Promise<Sessions> {
+  const paths = splitModelPaths(modelPath);
+  const split = opts.graphs !== 'full' && fs.existsSync(paths.prompt) && fs.existsSync(paths.query);
+  if (!split) return { full: await createSession(runtime, modelPath, provider, threads, opts) };
+  const prompt = await createSession(runtime, paths.prompt, provider, threads, opts);
+  try {
+    const query = await createSession(runtime, paths.query, provider, threads, opts);
+    return {
+      split: new SplitRunner(runtime, prompt, query, geometryOf(config), config.hiddenSize),
+    };
+  } catch (err) {
+    await prompt.release().catch(() => undefined);
+    throw err;
+  }
+}
+
+function releaseSessions(s: Sessions): Promise<void> {
+  return s.full ? s.full.release() : s.split.release();
 }
 
 function createSession(

@@ -15,6 +15,8 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
   const side = 64;
   let dir: string;
   let fp32: SegGptSession;
+  /** The same model run as its prompt and query graphs. */
+  let split: SegGptSession;
 
   const batchOf = (inp: string, semantic: boolean, ensembleSize: number): ModelBatch => {
     const pixelValues = readF32(fixturePath(`in_${inp}_pixel_values.bin`));
@@ -51,11 +53,16 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
     } finally {
       await weights.close();
     }
-    fp32 = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+    fp32 = await SegGptSession.load(path.join(dir, 'tiny.onnx'), {
+      providers: ['cpu'],
+      graphs: 'full',
+    });
+    split = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
   });
 
   after(async () => {
     await fp32?.release();
+    await split?.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -77,6 +84,14 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       const pred = await fp32.run(batch);
       const err = maxAbsDiff(pred, expected(outputs[i] as string, batch.rows));
       assert.ok(err <= 1e-4, `max abs error ${err}`);
+    });
+    it(`split prompt/query graphs match: ${title}`, async () => {
+      assert.ok(split.usesSplitGraphs && !fp32.usesSplitGraphs);
+      const batch = batchOf(inp, semantic, group);
+      const err = maxAbsDiff(await split.run(batch), expected(outputs[i] as string, batch.rows));
+      assert.ok(err <= 1e-4, `max abs error ${err}`);
+      // A second run hits the prompt cache and must give the same answer.
+      assert.deepEqual(await split.run(batch), await split.run(batch));
     });
   });
 
