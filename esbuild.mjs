@@ -37,6 +37,8 @@ const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   // The inference worker thread: owns the model session, off the extension host's main thread.
   { ...node, entryPoints: ['src/inference/inferenceWorker.ts'], outfile: 'dist/inferenceWorker.js' },
+  // Child process for model conversion and GPU provider probes (a crashing GPU library ends only it).
+  { ...node, entryPoints: ['src/models/modelTaskMain.ts'], outfile: 'dist/modelTasks.js' },
   {
     ...node,
     entryPoints: ['src/cli.ts'],

@@ -28,7 +28,11 @@ export type ColdReply =
       readonly ok: true;
       readonly loadMs: number;
       readonly runMs: number[];
+      /** Process CPU time per run (user + system), and the system part of it. */
       readonly cpuMs: number[];
+      readonly sysMs: number[];
+      /** Minor page faults per run: fresh memory being touched (arena growth). */
+      readonly minorFaults: number[];
       readonly rssAfterLoadMib: number;
       readonly rssAfterRunsMib: number[];
       readonly peakRssMib: number;
@@ -80,14 +84,19 @@ async function main(): Promise<void> {
   const rssAfterLoadMib = process.memoryUsage().rss / MIB;
   const runMs: number[] = [];
   const cpuMs: number[] = [];
+  const sysMs: number[] = [];
+  const minorFaults: number[] = [];
   const rssAfterRunsMib: number[] = [];
   for (let i = 0; i < req.runs; i++) {
+    const f0 = process.resourceUsage().minorPageFault;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     await run(query);
     runMs.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpuMs.push((c.user + c.system) / 1000);
+    sysMs.push(c.system / 1000);
+    minorFaults.push(process.resourceUsage().minorPageFault - f0);
     rssAfterRunsMib.push(process.memoryUsage().rss / MIB);
   }
   send({
@@ -95,6 +104,8 @@ async function main(): Promise<void> {
     loadMs,
     runMs,
     cpuMs,
+    sysMs,
+    minorFaults,
     rssAfterLoadMib,
     rssAfterRunsMib,
     peakRssMib: process.resourceUsage().maxRSS / 1024,

@@ -8,9 +8,11 @@ import { registerSegmentImage } from './commands/segmentImage';
 import { registerDatasetCommands } from './dataset/datasetCommands';
 import { DatasetExplorer } from './dataset/datasetExplorer';
 import type { DatasetTreeProvider } from './dataset/datasetTreeProvider';
+import { MaskEditorProvider } from './editor/maskEditorProvider';
 import type { InferenceService } from './inference/inferenceService';
 import { createModelChooser } from './inference/modelChooser';
 import { WorkerInferenceService } from './inference/workerInferenceService';
+import { registerModelFeatures } from './models/registerModelFeatures';
 import { registerPromptCommands } from './prompts/promptCommands';
 import { PromptStatusBar } from './prompts/promptStatusBar';
 import { PromptStore } from './prompts/promptStore';
@@ -43,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): SegGptApi {
     registerSegmentImage(context, prompts, inference, (image) => explorer.reveal(image)),
     registerApplyPromptToFolder(prompts, explorer.model, inference, jobs),
     registerEngineCommands(inference, jobs),
+    registerModelFeatures(context),
+    MaskEditorProvider.register(context, inference, prompts),
   );
   return { inference, datasets: explorer.provider };
 }

@@ -3,6 +3,7 @@
  * layers and the controls in step. Drawing happens here; the host only records what was drawn.
  */
 import type { EditOp } from '../src/protocol/editOps';
+import { packMask, unpackMask } from '../src/protocol/maskCodec';
 import { MessageHandler } from '../src/protocol/messageHandler';
 import {
   MessageType,
@@ -32,8 +33,8 @@ export class EditorApp {
   private readonly viewportEl: HTMLElement;
   private readonly stage: HTMLElement;
   private readonly image: HTMLImageElement;
-  private readonly maskLayer = new LabelCanvas('layer mask');
-  private readonly proposalLayer = new LabelCanvas('layer proposal');
+  private readonly maskLayer = new LabelCanvas('layer mask-layer');
+  private readonly proposalLayer = new LabelCanvas('layer proposal-layer');
   private readonly overlaySvg: SVGSVGElement;
   readonly viewport: Viewport;
   readonly tools: ToolController;
@@ -42,7 +43,7 @@ export class EditorApp {
   private readonly status = new StatusLine();
   private mask: LocalMask | undefined;
   private proposal: { width: number; height: number; data: Uint8Array } | undefined;
-  private palette = new Uint8Array(768);
+  private palette: Uint8Array = new Uint8Array(768);
   private classes: readonly ClassInfo[] = [];
   private state = loadState();
 
@@ -53,7 +54,11 @@ export class EditorApp {
       (err) => this.report(err),
     );
     window.addEventListener('message', (e) => void this.channel.receive(e.data));
-    this.image = h('img', { class: 'layer image', alt: '', draggable: 'false' });
+    // The page starts loading the image before the script runs (see webviewHtml).
+    this.image =
+      (document.getElementById('image') as HTMLImageElement | null) ??
+      h('img', { class: 'layer image', alt: '', draggable: 'false' });
+    this.image.hidden = false;
     const polyline = document.createElementNS(SVG, 'polyline');
     this.overlaySvg = document.createElementNS(SVG, 'svg');
     this.overlaySvg.setAttribute('class', 'layer overlay');
@@ -98,6 +103,7 @@ export class EditorApp {
 
   /** Asks the host for the document and shows it. */
   async start(): Promise<void> {
+    this.root.dataset.readyAt = performance.now().toFixed(1);
     const init = await this.channel.request({ type: MessageType.Ready }, MessageType.Init);
     this.init(init);
   }
@@ -189,11 +195,12 @@ export class EditorApp {
 
   private init(init: InitMessage): void {
     // Timings (ms since this page started loading) for the responsiveness checks.
+    this.root.dataset.origin = performance.timeOrigin.toFixed(0);
     this.root.dataset.initAt = performance.now().toFixed(1);
     this.root.dataset.hostOpenMs = String(init.openMs ?? '');
     this.palette = new Uint8Array(init.palette);
     this.classes = init.classes;
-    this.mask = new LocalMask(init.width, init.height, new Uint8Array(init.mask), init.version);
+    this.mask = new LocalMask(init.width, init.height, unpackMask(init.mask, init.width * init.height), init.version);
     this.mask.onRedraw((rect) => this.mask && this.maskLayer.draw(this.mask.buffer, rect));
     this.maskLayer.setPalette(this.palette);
     this.proposalLayer.setPalette(this.palette);
@@ -217,10 +224,10 @@ export class EditorApp {
     this.toolbar.showClasses(this.classes, this.palette, s.classId ?? 1);
     this.maskLayer.style = s.outline ? 'outline' : 'fill';
     this.setDisplay({});
-    this.maskLayer.draw(this.mask.buffer);
+    if (!this.maskLayer.drawPacked(init.mask, init.width, init.height)) this.maskLayer.draw(this.mask.buffer);
     requestAnimationFrame(() => (this.root.dataset.maskAt = performance.now().toFixed(1)));
     this.image.decoding = 'async';
-    this.image.src = init.imageUri;
+    if (this.image.getAttribute('src') !== init.imageUri) this.image.src = init.imageUri;
     // decode() settles once the image can be painted without blocking: then it is on screen.
     this.image.decode().then(
       () =>
@@ -243,10 +250,15 @@ export class EditorApp {
     const mask = this.mask;
     switch (message.type) {
       case MessageType.ApplyPatch:
-        mask?.write(message.rect, new Uint8Array(message.values), message.version);
+        mask?.write(message.rect, unpackMask(message.values, message.rect.w * message.rect.h), message.version);
         return undefined;
       case MessageType.ReplaceMask:
-        mask?.replace(message.width, message.height, new Uint8Array(message.mask), message.version);
+        mask?.replace(
+          message.width,
+          message.height,
+          unpackMask(message.mask, message.width * message.height),
+          message.version,
+        );
         if (message.notice !== undefined) this.status.showNotice(message.notice);
         return undefined;
       case MessageType.ProposalUpdate:
@@ -255,10 +267,14 @@ export class EditorApp {
       case MessageType.PromptUpdate:
         this.prompt.showPrompt(message.prompt, (i) => this.ask({ type: MessageType.ChangePrompt, change: { kind: 'remove', index: i } }));
         return undefined;
+      case MessageType.ClassesUpdate:
+        this.setClasses(message.classes, new Uint8Array(message.palette));
+        return undefined;
       case MessageType.TriggerAction:
         this.trigger(message.action);
         return undefined;
       case MessageType.Automate:
+        console.log('DEBUG automate', message.action.kind, 'mask?', !!this.mask, this.root.dataset.state);
         if (message.action.kind === 'op') this.tools.perform(message.action.op);
         mask?.flush();
         return this.snapshot();
@@ -267,12 +283,23 @@ export class EditorApp {
     }
   }
 
+  private setClasses(classes: readonly ClassInfo[], palette: Uint8Array): void {
+    this.classes = classes;
+    this.palette = palette;
+    this.maskLayer.setPalette(palette);
+    this.proposalLayer.setPalette(palette);
+    this.toolbar.showClasses(classes, palette, this.state.classId ?? 1);
+    this.status.setClasses(classes);
+    if (this.mask) this.maskLayer.draw(this.mask.buffer);
+    if (this.proposal) this.proposalLayer.draw(this.proposal);
+  }
+
   private snapshot(): AutomationResultMessage {
     const mask = this.mask;
     return {
       type: MessageType.AutomationResult,
       version: mask?.version ?? -1,
-      mask: mask ? mask.buffer.data.slice().buffer : new ArrayBuffer(0),
+      mask: packMask(mask ? mask.buffer.data : new Uint8Array(0)),
       proposalShown: this.proposal !== undefined && !this.proposalLayer.element.hidden,
       tool: this.tools.tool,
     };
@@ -282,7 +309,11 @@ export class EditorApp {
     this.prompt.showProposalState(message.state, message.message);
     if (message.state === 'running') return;
     if (message.state === 'ready' && message.classes && message.width && message.height) {
-      this.proposal = { width: message.width, height: message.height, data: new Uint8Array(message.classes) };
+      this.proposal = {
+        width: message.width,
+        height: message.height,
+        data: unpackMask(message.classes, message.width * message.height),
+      };
       this.proposalLayer.draw(this.proposal);
       this.proposalLayer.element.hidden = false;
       this.prompt.setProposalShown(true);

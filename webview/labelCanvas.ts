@@ -4,6 +4,7 @@
  * is converted and uploaded, so a brush dab costs a few hundred pixels, not the whole image.
  */
 import type { MaskBuffer, Rect } from '../src/protocol/maskBuffer';
+import { forEachRun } from '../src/protocol/maskCodec';
 
 /** Fill every labelled pixel, only the borders between classes, or borders over a faint fill. */
 export type LabelStyle = 'fill' | 'outline' | 'proposal';
@@ -60,6 +61,23 @@ export class LabelCanvas {
   clear(): void {
     this.pixels?.fill(0);
     this.ctx.clearRect(0, 0, this.element.width, this.element.height);
+  }
+
+  /**
+   * Draws a whole map from its packed form (packMask) run by run, much faster than pixel by
+   * pixel for a fresh 12-megapixel mask. Returns false (drawing nothing) in outline style or for
+   * a map that was packed raw; draw() it then.
+   */
+  drawPacked(packed: ArrayBuffer, width: number, height: number): boolean {
+    if (this._style !== 'fill') return false;
+    this.resize(width, height);
+    const pixels = this.pixels as Uint32Array;
+    const colours = this.colours;
+    const drawn = forEachRun(packed, width * height, (value, start, count) =>
+      pixels.fill(colours[value], start, start + count),
+    );
+    if (drawn) this.ctx.putImageData(this.image as ImageData, 0, 0);
+    return drawn;
   }
 
   /** Redraws `rect` of `map` (all of it when undefined). */

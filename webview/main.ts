@@ -10,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import { EditorApp } from './editorApp';
 import { bindKeys } from './keyboard';
 
+console.log('DEBUG webview script start');
 const root = document.getElementById('app');
 if (root) {
   const app = new EditorApp(root);
@@ -27,6 +28,8 @@ if (root) {
     undoVertex: () => app.tools.undoVertex(),
   });
   app.start().catch((err: unknown) => {
+    console.error('mask editor:', err);
+    root.dataset.state = 'failed';
     root.textContent = `The mask editor could not start: ${err instanceof Error ? err.message : String(err)}`;
     app.report(err);
   });

@@ -138,6 +138,10 @@ export const cpuFastSection: Section = {
           cpu_fast_fp32_latency_min_ms: round(f.min),
           cpu_fast_speedup: round(f.median / q.median, 3),
           cpu_fast_speedup_min: round(f.min / q.min, 3),
+          cpu_fast_speedup_cpu_time: round(
+            summarize(tF32.map((t) => t.cpuMs)).median / summarize(tI8.map((t) => t.cpuMs)).median,
+            3,
+          ),
           cpu_fast_segment_speedup: round(segF.median / segQ.median, 3),
           cpu_fast_gflops_equiv: round(ctx.flops.total / (q.median / 1000) / 1e9),
           cpu_fast_fp32_peak_multiple: round(

@@ -36,7 +36,7 @@ export const latencySection: Section = {
     ctx.log(
       `${'variant'.padEnd(28)} ${'model'.padEnd(5)} ${'load'.padStart(7)} ` +
         Array.from({ length: runs }, (_, i) => `run ${i + 1}`.padStart(8)).join(' ') +
-        `  ${'peak RSS'.padStart(9)}`,
+        `  ${'peak RSS'.padStart(9)}  system ms / minor faults per run`,
     );
     for (const [k, v] of variants.entries()) {
       // Alternate which precision goes first, so neither always meets the same machine state.
@@ -51,7 +51,8 @@ export const latencySection: Section = {
         ctx.log(
           `${v.name.padEnd(28)} ${p.padEnd(5)} ${r.loadMs.toFixed(0).padStart(7)} ` +
             r.runMs.map((m) => m.toFixed(0).padStart(8)).join(' ') +
-            `  ${`${r.peakRssMib.toFixed(0)} MiB`.padStart(9)}`,
+            `  ${`${r.peakRssMib.toFixed(0)} MiB`.padStart(9)}  ` +
+            r.sysMs.map((m, i) => `${m.toFixed(0)}/${r.minorFaults[i] ?? 0}`).join(' '),
         );
       }
     }
@@ -107,6 +108,8 @@ export const latencySection: Section = {
                 load_ms: round(r.loadMs),
                 run_ms: r.runMs.map((m) => round(m)),
                 cpu_ms: r.cpuMs.map((m) => round(m)),
+                sys_ms: r.sysMs.map((m) => round(m)),
+                minor_faults: r.minorFaults,
                 rss_after_load_mib: round(r.rssAfterLoadMib),
                 rss_after_runs_mib: r.rssAfterRunsMib.map((m) => round(m)),
                 peak_rss_mib: round(r.peakRssMib),

@@ -52,6 +52,8 @@ export class DatasetIndex {
   private readonly isMask: (file: string) => boolean;
   private readonly counts = new Map<string, FolderCounts>();
   private readonly sorted = new Map<string, readonly string[]>();
+  /** image path → its mask's path, folder and name (the template is applied once per image). */
+  private readonly masks = new Map<string, { path: string; dir: string; name: string }>();
 
   private constructor(
     readonly root: string,
@@ -85,14 +87,16 @@ export class DatasetIndex {
     return list;
   }
 
-  /** The mask path of an image under the template. */
+  /** The mask path of an image under the template (remembered for listed images). */
   maskOf(image: string): string {
-    return maskPathFor(image, this.template);
+    return this.masks.get(image)?.path ?? maskPathFor(image, this.template);
   }
 
   /** Whether the image's mask file exists (as far as the scan and events know). */
   hasMask(image: string): boolean {
-    return this.fileExists(this.maskOf(image));
+    const m = this.masks.get(image);
+    if (!m) return this.fileExists(maskPathFor(image, this.template));
+    return this.dirs.get(m.dir)?.files.has(m.name) ?? false;
   }
 
   /** Whether a path is a mask under the template. */
@@ -165,8 +169,9 @@ export class DatasetIndex {
         else {
           entry.images.delete(name);
           this.owners.delete(this.maskOf(file));
+          this.masks.delete(file);
         }
-        this.invalidate(dir);
+        this.invalidate(dir, true);
         change.folders.add(dir);
         if (had !== entry.images.size > 0) change.structure = true;
       }
@@ -194,7 +199,7 @@ export class DatasetIndex {
         if (change) this.noteMask(full, change);
       }
     }
-    this.invalidate(dir);
+    this.invalidate(dir, true);
     if (change && entry.images.size > 0) {
       change.folders.add(dir);
       change.structure = true;
@@ -207,7 +212,10 @@ export class DatasetIndex {
 
   private addImage(entry: DirEntry, dir: string, name: string): void {
     entry.images.add(name);
-    this.owners.set(this.maskOf(path.join(dir, name)), path.join(dir, name));
+    const image = path.join(dir, name);
+    const mask = maskPathFor(image, this.template);
+    this.masks.set(image, { path: mask, dir: path.dirname(mask), name: path.basename(mask) });
+    this.owners.set(mask, image);
   }
 
   /** Removes a deleted folder and everything under it (nothing when it was no known folder). */
@@ -215,12 +223,14 @@ export class DatasetIndex {
     for (const [dir, entry] of [...this.dirs]) {
       if (dir !== abs && !dir.startsWith(abs + path.sep)) continue;
       for (const name of entry.images) {
-        this.owners.delete(this.maskOf(path.join(dir, name)));
-        change.images.add(path.join(dir, name));
+        const image = path.join(dir, name);
+        this.owners.delete(this.maskOf(image));
+        this.masks.delete(image);
+        change.images.add(image);
       }
       if (entry.images.size > 0) change.structure = true;
       this.dirs.delete(dir);
-      this.invalidate(dir);
+      this.invalidate(dir, true);
       for (const name of entry.files) this.noteMask(path.join(dir, name), change);
       change.folders.add(dir);
     }
@@ -236,9 +246,10 @@ export class DatasetIndex {
     this.invalidate(path.dirname(owner));
   }
 
-  private invalidate(dir: string): void {
+  /** Drops cached counts (and the sorted list, when the images themselves changed). */
+  private invalidate(dir: string, images = false): void {
     this.counts.delete(dir);
-    this.sorted.delete(dir);
+    if (images) this.sorted.delete(dir);
   }
 
   private fileExists(file: string): boolean {

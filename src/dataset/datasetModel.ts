@@ -83,6 +83,13 @@ export class DatasetModel {
     await this.sources.load(images.filter((i) => index.hasMask(i)).map((i) => index.maskOf(i)));
   }
 
+  /** How many of these images have a mask whose source is not read yet. */
+  unreadSources(index: DatasetIndex, images: readonly string[]): number {
+    let n = 0;
+    for (const i of images) if (index.hasMask(i) && !this.sources.get(index.maskOf(i))) n++;
+    return n;
+  }
+
   /** An image's state from the index and the cached mask source (`unknown` until read). */
   imageState(index: DatasetIndex, image: string): ImageState {
     if (!index.hasMask(image)) return 'none';

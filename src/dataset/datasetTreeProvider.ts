@@ -7,6 +7,9 @@ import { FolderNode } from './folderNode';
 import { ImageNode } from './imageNode';
 import { RootNode } from './rootNode';
 
+/** Up to this many unread mask sources are read before a folder's images are listed. */
+const EAGER_SOURCES = 2000;
+
 /** Any node of the dataset tree. */
 export type DatasetNode = RootNode | FolderNode | ImageNode;
 
@@ -30,6 +33,8 @@ export class DatasetTreeProvider
   private roots: RootNode[] = [];
   private readonly folders = new Map<string, FolderNode>();
   private readonly images = new Map<string, ImageNode>();
+  /** Folders whose mask sources are being read in the background. */
+  private readonly reading = new Set<string>();
 
   constructor(
     private readonly model: DatasetModel,
@@ -53,7 +58,16 @@ export class DatasetTreeProvider
     if (node.kind === 'folder') {
       const index = await this.model.index(node.parent.root);
       const images = index.images(node.dir);
-      await this.model.loadStates(index, images);
+      if (this.model.unreadSources(index, images) <= EAGER_SOURCES) {
+        await this.model.loadStates(index, images);
+      } else if (!this.reading.has(node.dir)) {
+        // A huge folder is listed at once (masks shown as "mask"), states follow when read.
+        this.reading.add(node.dir);
+        void this.model.loadStates(index, images).finally(() => {
+          this.reading.delete(node.dir);
+          this.changed.fire(node);
+        });
+      }
       return images.map((image) => this.imageNode(node, image));
     }
     return [];

@@ -5,11 +5,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { validateOp } from '../protocol/editOps';
+import { packMask } from '../protocol/maskCodec';
 import { MessageHandler } from '../protocol/messageHandler';
 import {
   MessageType,
   type AutomationAction,
   type AutomationResultMessage,
+  type ClassInfo,
   type FromWebviewMessage,
   type InitMessage,
   type ProposalUpdateMessage,
@@ -19,13 +21,16 @@ import {
 import { Disposable } from '../util/dispose';
 import type { MaskDocument } from './maskDocument';
 import type { ProposalController, ProposalStatus } from './proposalController';
-import type { PromptStore } from './promptStore';
+import type { EditorPrompt } from './editorPrompt';
 
 /** What a panel needs besides its document. */
 export interface PanelServices {
-  readonly prompts: PromptStore;
+  readonly prompts: EditorPrompt;
   readonly proposal: ProposalController;
-  readonly classes: () => { id: number; name: string }[];
+  /** Class names for the picker. */
+  readonly classes: () => ClassInfo[];
+  /** Display colours of the 256 class ids (768 bytes). */
+  readonly palette: () => Uint8Array;
   readonly navigate: (
     document: MaskDocument,
     delta: 1 | -1,
@@ -38,6 +43,15 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
+/** The URI under which a webview loads the document's image (versioned, so changes reload). */
+export function imageWebviewUri(webview: vscode.Webview, document: MaskDocument): string {
+  const { image } = document;
+  return webview
+    .asWebviewUri(vscode.Uri.file(image.displayPath))
+    .with({ query: `version=${encodeURIComponent(image.version)}` })
+    .toString(true);
+}
+
 /** The proposal message for a status. */
 export function proposalMessage(status: ProposalStatus): ProposalUpdateMessage {
   const { state, result, message } = status;
@@ -47,7 +61,7 @@ export function proposalMessage(status: ProposalStatus): ProposalUpdateMessage {
     message,
     width: result?.width,
     height: result?.height,
-    classes: result ? ownBuffer(result.classes) : undefined,
+    classes: result ? packMask(result.classes) : undefined,
   };
 }
 
@@ -81,7 +95,7 @@ export class EditorPanel extends Disposable {
           type: MessageType.ApplyPatch,
           version: change.version,
           rect: change.rect,
-          values: ownBuffer(change.values),
+          values: packMask(change.values),
         });
       }),
     );
@@ -90,6 +104,11 @@ export class EditorPanel extends Disposable {
     this._register(
       services.prompts.onDidChange(async () => {
         this.post({ type: MessageType.PromptUpdate, prompt: await services.prompts.state() });
+        this.post({
+          type: MessageType.ClassesUpdate,
+          classes: services.classes(),
+          palette: ownBuffer(services.palette()),
+        });
       }),
     );
   }
@@ -123,7 +142,7 @@ export class EditorPanel extends Disposable {
       version,
       width: mask.width,
       height: mask.height,
-      mask: ownBuffer(mask.data),
+      mask: packMask(mask.data),
       notice,
     };
   }
@@ -132,7 +151,10 @@ export class EditorPanel extends Disposable {
     const { document, services } = this;
     switch (message.type) {
       case MessageType.Ready: {
+        const t0 = Date.now();
+        console.log('DEBUG ready from', this.document.uri.fsPath);
         const init = await this.init();
+        console.log('DEBUG init built in', Date.now() - t0, 'ms');
         this.ready = true;
         return init;
       }
@@ -179,21 +201,19 @@ export class EditorPanel extends Disposable {
 
   private async init(): Promise<InitMessage> {
     const { document, services, panel } = this;
-    const { image, mask } = document;
-    const imageUri = panel.webview
-      .asWebviewUri(vscode.Uri.file(image.displayPath))
-      .with({ query: `version=${encodeURIComponent(image.version)}` });
+    await document.ready;
+    const { mask } = document;
     const proposal = services.proposal.status;
     return {
       type: MessageType.Init,
-      imageUri: imageUri.toString(true),
+      imageUri: imageWebviewUri(panel.webview, document),
       imageName: path.basename(document.uri.fsPath),
       maskName: vscode.workspace.asRelativePath(document.maskPath),
       width: mask.width,
       height: mask.height,
-      mask: ownBuffer(mask.data),
+      mask: packMask(mask.data),
       version: document.version,
-      palette: ownBuffer(document.palette),
+      palette: ownBuffer(services.palette()),
       classes: services.classes(),
       prompt: await services.prompts.state(),
       proposal: proposal.state === 'cleared' ? undefined : proposalMessage(proposal),

@@ -16,7 +16,6 @@ import {
   saveMask,
   sameStamp,
   type DiskStamp,
-  type LoadedMask,
 } from './maskFiles';
 
 /** Where a document's mask and image come from. */
@@ -57,8 +56,8 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   /** The document closed. */
   readonly onDidDispose = this._onDidDispose.event;
 
-  private readonly log: MaskEditLog;
-  private baseHash: string;
+  private _log: MaskEditLog | undefined;
+  private baseHash = '';
   private stamp: DiskStamp | undefined;
   private filePalette: Uint8Array | undefined;
   private _notice: string | undefined;
@@ -68,31 +67,58 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   private _lastBackupId: string | undefined;
   /** How long opening took, in ms (image header, mask read and checked); set by the provider. */
   openMs = 0;
+  /** Settles once the mask is loaded (or restored from a backup); rejects with why it cannot be. */
+  readonly ready: Promise<void>;
 
-  /** Opens the document: from a backup when VS Code restores one, else from the mask file. */
+  /**
+   * Creates the document at once and loads its mask in the background, so VS Code can start the
+   * editor's webview meanwhile: the webview waits for `ready` before it asks for the mask.
+   */
+  static create(source: MaskDocumentSource, backupId: string | undefined): MaskDocument {
+    return new MaskDocument(source, backupId);
+  }
+
+  /** Opens the document and waits for its mask: from a backup when given, else the mask file. */
   static async open(
     source: MaskDocumentSource,
     backupId: string | undefined,
   ): Promise<MaskDocument> {
-    const { width, height } = source.image;
-    const stamp = await diskStamp(source.maskPath);
-    const loaded = await loadMask(source.maskPath, width, height);
-    const doc = new MaskDocument(source, loaded, stamp);
-    if (backupId) await doc.restore(vscode.Uri.parse(backupId));
+    const doc = new MaskDocument(source, backupId);
+    try {
+      await doc.ready;
+    } catch (err) {
+      doc.dispose();
+      throw err;
+    }
     return doc;
   }
 
   private constructor(
     private readonly source: MaskDocumentSource,
-    loaded: LoadedMask,
-    stamp: DiskStamp | undefined,
+    backupId: string | undefined,
   ) {
     super();
-    this.log = new MaskEditLog(loaded.mask);
+    this.ready = this.load(backupId);
+    this.ready.catch(() => undefined); // whoever needs the mask awaits `ready` and reports it
+  }
+
+  private async load(backupId: string | undefined): Promise<void> {
+    const { maskPath, image } = this.source;
+    const [stamp, loaded] = await Promise.all([
+      diskStamp(maskPath),
+      loadMask(maskPath, image.width, image.height),
+    ]);
+    this._log = new MaskEditLog(loaded.mask);
     this.baseHash = hashMask(loaded.mask);
     this.stamp = stamp;
     this.filePalette = loaded.palette;
     this._notice = loaded.notice;
+    if (backupId) await this.restore(vscode.Uri.parse(backupId));
+  }
+
+  private get log(): MaskEditLog {
+    if (!this._log) throw new Error('The mask is still loading.');
+    return this._log;
   }
 
   /** The image. */
@@ -117,12 +143,12 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
 
   /** Version of the mask, counting every change. */
   get version(): number {
-    return this.log.version;
+    return this._log?.version ?? 0;
   }
 
   /** Whether there are unsaved edits. */
   get isDirty(): boolean {
-    return this.log.isDirty;
+    return this._log?.isDirty ?? false;
   }
 
   /** What the user should know about the mask, if anything. */
@@ -169,6 +195,7 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   /** Saves to the mask file. Refuses (SaveConflictError) to overwrite an unseen external change. */
   save(): Promise<void> {
     return this.serialize(async () => {
+      await this.ready;
       const onDisk = await diskStamp(this.maskPath);
       if (!sameStamp(onDisk, this.stamp) && !this.overwriteConsented) {
         const overwrite = 'Overwrite';
@@ -198,6 +225,7 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
       );
     }
     return this.serialize(async () => {
+      await this.ready;
       await saveMask(destination.fsPath, this.mask, this.filePalette);
     });
   }
@@ -211,12 +239,14 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
     this._notice = notice ?? loaded.notice;
     this.baseHash = hashMask(loaded.mask);
     this.overwriteConsented = false;
-    this.log.reset(loaded.mask);
+    if (this._log) this._log.reset(loaded.mask);
+    else this._log = new MaskEditLog(loaded.mask); // the first load had failed
     this._onDidReplaceMask.fire({ version: this.log.version, notice: this._notice });
   }
 
   /** Writes the unsaved part of the mask to `destination` for hot exit. */
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    await this.ready;
     const bytes = encodeBackup(makeBackup(this.mask, this.baseHash, this.log.unsavedRect));
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
     await vscode.workspace.fs.writeFile(destination, bytes);
@@ -233,6 +263,7 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
    */
   async checkDisk(reload: () => Thenable<unknown>): Promise<void> {
     await this.saving; // our own write is not an external change
+    if (!this._log) return; // still loading (it reads the new file) or failed to load
     const onDisk = await diskStamp(this.maskPath);
     if (sameStamp(onDisk, this.stamp) || this.isDisposed) return;
     if (!this.isDirty) {

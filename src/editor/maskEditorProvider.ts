@@ -9,15 +9,15 @@ import type { InferenceService } from '../inference/inferenceService';
 import { MASK_EDITOR_VIEW_TYPE } from '../protocol/ids';
 import { readSettings } from '../settings/settings';
 import { Disposable } from '../util/dispose';
-import { classCatalog } from './classCatalog';
-import { EditorPanel } from './editorPanel';
+import { classCatalog, displayPalette } from './classCatalog';
+import { EditorPanel, imageWebviewUri } from './editorPanel';
 import { navigateFolder } from './folderNavigation';
 import { openImageSource } from './imageSource';
 import { registerEditorCommands } from './editorCommands';
 import { MaskDocument } from './maskDocument';
 import { MaskWatcher } from './maskWatcher';
 import { ProposalController } from './proposalController';
-import { PromptStore, type PromptSetSource } from './promptStore';
+import { EditorPrompt, type WorkspacePrompts } from './editorPrompt';
 import { webviewAssetRoots, webviewHtml } from './webviewHtml';
 
 /** The provider behind every mask editor. */
@@ -34,15 +34,15 @@ export class MaskEditorProvider
   private readonly proposals = new WeakMap<MaskDocument, ProposalController>();
   private _activePanel: EditorPanel | undefined;
   /** The prompt every mask editor uses. */
-  readonly prompts: PromptStore;
+  readonly prompts: EditorPrompt;
 
   /** Registers the provider and the editor's commands. */
   static register(
     context: vscode.ExtensionContext,
     inference: InferenceService,
-    promptSets?: PromptSetSource,
+    workspacePrompts?: WorkspacePrompts,
   ): vscode.Disposable {
-    const provider = new MaskEditorProvider(context, inference, promptSets);
+    const provider = new MaskEditorProvider(context, inference, workspacePrompts);
     provider._register(
       vscode.window.registerCustomEditorProvider(MASK_EDITOR_VIEW_TYPE, provider, {
         supportsMultipleEditorsPerDocument: true,
@@ -55,10 +55,10 @@ export class MaskEditorProvider
   private constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly inference: InferenceService,
-    promptSets: PromptSetSource | undefined,
+    workspacePrompts: WorkspacePrompts | undefined,
   ) {
     super();
-    this.prompts = this._register(new PromptStore(context.workspaceState, promptSets));
+    this.prompts = this._register(new EditorPrompt(context.workspaceState, workspacePrompts));
   }
 
   /** The mask editor the user last focused, if it is still open. */
@@ -98,7 +98,7 @@ export class MaskEditorProvider
     const started = Date.now();
     const image = await openImageSource(uri.fsPath, cacheDir);
     const maskPath = maskPathFor(uri.fsPath, readSettings(uri).maskPathTemplate);
-    const document = await MaskDocument.open({ uri, maskPath, image }, openContext.backupId);
+    const document = MaskDocument.create({ uri, maskPath, image }, openContext.backupId);
     document.openMs = Date.now() - started;
     const watcher = new MaskWatcher(document, () => this.revertFromPrompt(document));
     document.onDidDispose(() => watcher.dispose());
@@ -125,7 +125,8 @@ export class MaskEditorProvider
     const panel = new EditorPanel(webviewPanel, document, {
       prompts: this.prompts,
       proposal: this.proposalOf(document),
-      classes: () => classCatalog(document),
+      classes: () => classCatalog(document.mask.data, this.prompts.classes),
+      palette: () => displayPalette(document.palette, this.prompts.classes),
       navigate: navigateFolder,
     });
     this.panels.add(panel);
@@ -143,6 +144,7 @@ export class MaskEditorProvider
       webviewPanel.webview,
       this.context.extensionUri,
       path.basename(document.uri.fsPath),
+      imageWebviewUri(webviewPanel.webview, document),
     );
   }
 

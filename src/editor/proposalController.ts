@@ -42,14 +42,14 @@ export class ProposalController extends Disposable {
   }
 
   /** Runs the model on the document's image; resolves when the run ends, however it ends. */
-  async run(prompt: () => PromptSpec): Promise<void> {
+  async run(prompt: () => Promise<PromptSpec>): Promise<void> {
     const source = new vscode.CancellationTokenSource();
     this.run$.value?.cancel();
     this.run$.value = source;
     const token = source.token;
     try {
-      const spec = prompt();
       this.set({ state: 'running' });
+      const spec = await prompt();
       const result = await this.inference.segment(
         { imagePath: this.document.uri.fsPath, prompt: spec },
         token,

@@ -11,11 +11,15 @@ export function webviewAssetRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   ];
 }
 
-/** Builds the page; the image itself arrives later by URI in the Init message. */
+/**
+ * Builds the page. The image element is in the page from the start, so the browser fetches and
+ * decodes the image while the script loads and asks the host for the mask.
+ */
 export function webviewHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
   title: string,
+  imageUri: string,
 ): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (...parts: string[]) =>
@@ -27,7 +31,8 @@ export function webviewHtml(
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
-  const escaped = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const attr = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escaped = attr(title);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -40,6 +45,7 @@ export function webviewHtml(
 </head>
 <body>
 <div id="app" data-state="loading"><div class="loading">Loading ${escaped}…</div></div>
+<img id="image" class="layer image" alt="" decoding="async" draggable="false" hidden src="${attr(imageUri)}">
 <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
 </body>
 </html>`;

@@ -52,9 +52,13 @@ export class OomRetryRunner {
     /** Makes the fallback runner (absent: an OOM with one group is rethrown). */
     private readonly fallback?: () => Promise<BatchRun>,
     private readonly onEvent?: (e: OomEvent) => void,
-  ) {}
+    /** A limit known beforehand (rows per run), e.g. what a provider computes correctly. */
+    initialCap?: number,
+  ) {
+    this.cap = initialCap;
+  }
 
-  /** Largest batch (rows) known to fit, once a split happened. */
+  /** Largest batch (rows) known to fit: the initial limit, or what a split found. */
   get maxRows(): number | undefined {
     return this.cap;
   }
@@ -70,7 +74,10 @@ export class OomRetryRunner {
     const parts: Float32Array[] = [];
     let from = 0;
     while (from < batch.rows) {
-      const rows = Math.min(batch.rows - from, this.cap ?? batch.rows);
+      // Pieces hold whole prompt groups, even when the limit is smaller than one group.
+      const limit =
+        this.cap === undefined ? batch.rows : Math.max(group, this.cap - (this.cap % group));
+      const rows = Math.min(batch.rows - from, limit);
       const piece = rows === batch.rows ? batch : sliceBatch(batch, from, rows);
       try {
         parts.push(await this.run(piece));

@@ -87,7 +87,9 @@ export function explainProviderFailure(provider: ProviderName, err: unknown): st
       return `the CUDA runtime is missing or the wrong version${lib(runtime)}`;
     }
     if (/driver/i.test(msg)) return 'no NVIDIA driver, or one too old for this CUDA version';
-    if (/invalid ELF header|file too short|wrong ELF class|not a valid Win32 application/i.test(msg)) {
+    if (
+      /invalid ELF header|file too short|wrong ELF class|not a valid Win32 application/i.test(msg)
+    ) {
       return `a CUDA provider library is damaged or built for another system${lib(/providers/)}`;
     }
     if (/undefined symbol|procedure could not be found|entry point/i.test(msg)) {

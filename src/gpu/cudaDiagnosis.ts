@@ -40,7 +40,8 @@ export interface CudaDiagnosis {
 
 type Kind = 'driver' | 'cuda' | 'cudnn' | 'system';
 
-const RUNTIME = /^(lib)?(cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|nvrtc|nvJitLink|cupti)/i;
+const RUNTIME =
+  /^(lib)?(cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|nvrtc|nvJitLink|cupti)/i;
 
 function kindOf(lib: string): Kind {
   if (/^libcuda\.so|^nvcuda\.dll/i.test(lib)) return 'driver';
@@ -51,7 +52,10 @@ function kindOf(lib: string): Kind {
 
 /** The family of a library without its version: `libcudart.so.12` → `cudart`. */
 function family(lib: string): string {
-  return lib.replace(/^lib/i, '').replace(/(64)?_\d+(\.dll)?$|\.so(\.\d+)*$|\.dll$/i, '').toLowerCase();
+  return lib
+    .replace(/^lib/i, '')
+    .replace(/(64)?_\d+(\.dll)?$|\.so(\.\d+)*$|\.dll$/i, '')
+    .toLowerCase();
 }
 
 /** The major version in a library name: `libcudnn.so.9` → 9, `cudart64_12.dll` → 12. */
@@ -72,16 +76,23 @@ export function diagnoseCuda(f: CudaFacts): CudaDiagnosis {
   const problems: string[] = [];
 
   if (!f.driver.present) {
-    problems.push('No NVIDIA driver was found: install the NVIDIA driver for your GPU (without an NVIDIA GPU, CUDA cannot be used).');
-  } else if (cudaMajor !== undefined && f.driver.cudaVersion && Number.parseFloat(f.driver.cudaVersion) < cudaMajor) {
+    problems.push(
+      'No NVIDIA driver was found: install the NVIDIA driver for your GPU (without an NVIDIA GPU, CUDA cannot be used).',
+    );
+  } else if (
+    cudaMajor !== undefined &&
+    f.driver.cudaVersion &&
+    Number.parseFloat(f.driver.cudaVersion) < cudaMajor
+  ) {
     problems.push(
       `The NVIDIA driver${f.driver.version ? ` ${f.driver.version}` : ''} supports CUDA up to ${f.driver.cudaVersion}, ` +
         `but onnxruntime-node ${f.ortVersion} needs CUDA ${cudaMajor}: update the driver.`,
     );
   }
-  const explain = (libs: string[], what: string, install: string): void => {
+  const explain = (libs: string[], what: string, install: string, whatOne = what): void => {
     if (libs.length === 0) return;
-    let text = `${what} ${libs.length === 1 ? 'is' : 'are'} missing (${libs.join(', ')} not found): ${install}.`;
+    const subject = libs.length === 1 ? `${whatOne} is` : `${what} are`;
+    let text = `${subject} missing (${libs.join(', ')} not found): ${install}.`;
     const offPath = libs.map((l) => [l, f.seen.get(l)] as const).filter(([, p]) => p);
     for (const [l, p] of offPath) {
       text += ` ${l} is at ${p}, which is not on the library search path: add its folder to ${pathVar}.`;
@@ -90,7 +101,10 @@ export function diagnoseCuda(f: CudaFacts): CudaDiagnosis {
     const others = new Set<string>();
     for (const l of libs) {
       for (const [name, p] of f.seen) {
-        if (family(name) === family(l) && majorOf(name) !== majorOf(l)) others.add(`${name} (${p})`);
+        const major = majorOf(name);
+        if (family(name) === family(l) && major !== undefined && major !== majorOf(l)) {
+          others.add(`${name} (${p})`);
+        }
       }
     }
     if (others.size > 0) {
@@ -99,13 +113,29 @@ export function diagnoseCuda(f: CudaFacts): CudaDiagnosis {
     problems.push(text);
   };
   const cudaName = cudaMajor !== undefined ? `CUDA ${cudaMajor}` : 'CUDA';
-  explain(byKind('cuda'), `The ${cudaName} runtime libraries`, `install the ${cudaName} toolkit or its runtime libraries`);
+  explain(
+    byKind('cuda'),
+    `The ${cudaName} runtime libraries`,
+    `install the ${cudaName} toolkit or its runtime libraries`,
+    `A ${cudaName} runtime library`,
+  );
   explain(
     byKind('cudnn'),
     `cuDNN${cudnnMajor !== undefined ? ` ${cudnnMajor}` : ''}`,
     `install cuDNN${cudnnMajor !== undefined ? ` ${cudnnMajor}` : ''} for ${cudaName}`,
   );
-  if (f.driver.present) explain(byKind('driver'), 'The NVIDIA driver library', 'install the NVIDIA driver');
-  explain(byKind('system'), 'System libraries', 'install them with your system package manager');
+  if (f.driver.present)
+    explain(
+      byKind('driver'),
+      'The NVIDIA driver libraries',
+      'install the NVIDIA driver',
+      'The NVIDIA driver library',
+    );
+  explain(
+    byKind('system'),
+    'System libraries',
+    'install them with your system package manager',
+    'A system library',
+  );
   return { ok: problems.length === 0, problems, cudaMajor, cudnnMajor };
 }

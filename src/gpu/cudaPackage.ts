@@ -61,7 +61,9 @@ export function onnxruntimeVersion(packageDir: string = onnxruntimePackageDir())
  * The NuGet feed onnxruntime-node's own install script uses (from its shipped
  * `script/install-metadata.js`), or undefined when that file is not there.
  */
-export function onnxruntimeNugetFeed(packageDir: string = onnxruntimePackageDir()): string | undefined {
+export function onnxruntimeNugetFeed(
+  packageDir: string = onnxruntimePackageDir(),
+): string | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const meta = require(path.join(packageDir, 'script', 'install-metadata.js')) as {

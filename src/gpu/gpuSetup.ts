@@ -9,8 +9,17 @@ import type { HttpOptions } from '../engine/download/httpGet';
 import type { TransferProgress } from '../engine/download/progressMeter';
 import type { ProviderName } from '../engine/providers';
 import { diagnoseCuda, type CudaDiagnosis } from './cudaDiagnosis';
-import { bindingDir, cudaPackageFor, onnxruntimePackageDir, onnxruntimeVersion } from './cudaPackage';
-import { installCudaProviders, installedProviders, type InstalledProviders } from './installCudaProviders';
+import {
+  bindingDir,
+  cudaPackageFor,
+  onnxruntimePackageDir,
+  onnxruntimeVersion,
+} from './cudaPackage';
+import {
+  installCudaProviders,
+  installedProviders,
+  type InstalledProviders,
+} from './installCudaProviders';
 import { placeProviderLibraries, type PlaceResult } from './placeProviderLibraries';
 import type { ProbeResult } from './probeProviders';
 import { gatherCudaFacts } from './systemLibraries';
@@ -25,7 +34,9 @@ export interface CudaSetupOptions {
   readonly probe: (providers: readonly ProviderName[]) => Promise<ProbeResult[]>;
   readonly http?: Omit<HttpOptions, 'signal'>;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (p: TransferProgress | { readonly phase: 'extracting' | 'checking'; readonly file?: string }) => void;
+  readonly onProgress?: (
+    p: TransferProgress | { readonly phase: 'extracting' | 'checking'; readonly file?: string },
+  ) => void;
   readonly freeBytesOf?: (dir: string) => Promise<number>;
 }
 
@@ -90,7 +101,10 @@ export async function setUpCuda(opts: CudaSetupOptions): Promise<CudaSetupResult
  * Places the stored libraries again when they are missing next to the binding (an extension
  * update replaces that folder). Resolves to undefined when nothing is stored for this version.
  */
-export async function restoreCudaPlacement(storageDir: string, packageDir: string = onnxruntimePackageDir()): Promise<PlaceResult | undefined> {
+export async function restoreCudaPlacement(
+  storageDir: string,
+  packageDir: string = onnxruntimePackageDir(),
+): Promise<PlaceResult | undefined> {
   const installed = installedProviders(storageDir, onnxruntimeVersion(packageDir));
   return installed ? placeProviderLibraries(installed, bindingDir(packageDir)) : undefined;
 }

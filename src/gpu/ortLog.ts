@@ -1,7 +1,7 @@
 /** Reading onnxruntime's native log (a probe process's stderr) for why a provider did not load. */
 
 // onnxruntime colours its log lines on a terminal.
-const ANSI = /\x1b\[[0-9;]*m/g;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /**
  * The "Failed to load library X with error: Y" (or "Failed to get symbol …") parts of

@@ -92,7 +92,8 @@ export async function probeProviders(
     } catch (err) {
       // load() wraps the provider's own error in NoProviderError; unwrap it.
       const attempt = err instanceof NoProviderError ? err.attempts[0] : undefined;
-      const detail = attempt?.detail ?? (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      const detail =
+        attempt?.detail ?? (err instanceof Error ? err.message : String(err)).split('\n')[0];
       results.push({
         provider,
         ok: false,

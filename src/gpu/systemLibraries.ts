@@ -10,9 +10,15 @@ import type { CudaFacts, DriverInfo } from './cudaDiagnosis';
 import { readNativeDeps } from './nativeDeps';
 
 /** Library folders the loader searches, in order (Linux: without the ldconfig cache). */
-export function loaderDirs(libFile: string, runpath: readonly string[], env = process.env, platform = process.platform): string[] {
+export function loaderDirs(
+  libFile: string,
+  runpath: readonly string[],
+  env = process.env,
+  platform = process.platform,
+): string[] {
   const origin = path.dirname(libFile);
-  const fromEnv = (v: string | undefined): string[] => (v ?? '').split(path.delimiter).filter(Boolean);
+  const fromEnv = (v: string | undefined): string[] =>
+    (v ?? '').split(path.delimiter).filter(Boolean);
   if (platform === 'win32') {
     const sys = path.join(env.SystemRoot ?? 'C:\\Windows', 'System32');
     return [origin, sys, ...fromEnv(env.PATH ?? env.Path)];
@@ -33,7 +39,10 @@ export function loaderDirs(libFile: string, runpath: readonly string[], env = pr
 function usualCudaDirs(platform: NodeJS.Platform, env = process.env): string[] {
   const glob = (parent: string, pattern: RegExp, sub: string): string[] => {
     try {
-      return fs.readdirSync(parent).filter((n) => pattern.test(n)).map((n) => path.join(parent, n, sub));
+      return fs
+        .readdirSync(parent)
+        .filter((n) => pattern.test(n))
+        .map((n) => path.join(parent, n, sub));
     } catch {
       return [];
     }
@@ -54,7 +63,8 @@ function usualCudaDirs(platform: NodeJS.Platform, env = process.env): string[] {
   ];
 }
 
-const CUDA_LIB = /^(lib)?(cudart|cublas|cublasLt|cudnn|cufft|curand|cuda)(64)?([._]\d+)*\.(so(\.\d+)*|dll)$/i;
+const CUDA_LIB =
+  /^(lib)?(cudart|cublas|cublasLt|cudnn|cufft|curand|cuda)(64)?([._]\d+)*\.(so(\.\d+)*|dll)$/i;
 
 /** `ldconfig -p` as name → path (empty when it cannot run). */
 async function ldconfigCache(): Promise<Map<string, string>> {
@@ -62,19 +72,25 @@ async function ldconfigCache(): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   for (const line of out?.split('\n') ?? []) {
     const m = /^\s*(\S+)\s+\(([^)]*)\)\s+=>\s+(\S+)/.exec(line);
-    if (m && (m[2] ?? '').includes('x86-64') && !map.has(m[1] as string)) map.set(m[1] as string, m[3] as string);
+    if (m && (m[2] ?? '').includes('x86-64') && !map.has(m[1] as string))
+      map.set(m[1] as string, m[3] as string);
   }
   return map;
 }
 
 function run(cmd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 10_000, windowsHide: true }, (err, stdout) => resolve(err ? undefined : stdout));
+    execFile(cmd, args, { timeout: 10_000, windowsHide: true }, (err, stdout) =>
+      resolve(err ? undefined : stdout),
+    );
   });
 }
 
 /** The driver: its library, and version and CUDA version from nvidia-smi. */
-async function driverInfo(find: (lib: string) => string | undefined, platform: NodeJS.Platform): Promise<DriverInfo> {
+async function driverInfo(
+  find: (lib: string) => string | undefined,
+  platform: NodeJS.Platform,
+): Promise<DriverInfo> {
   const present = find(platform === 'win32' ? 'nvcuda.dll' : 'libcuda.so.1') !== undefined;
   const smi = await run('nvidia-smi', []);
   return {
@@ -85,7 +101,11 @@ async function driverInfo(find: (lib: string) => string | undefined, platform: N
 }
 
 /** Collects the facts about the CUDA provider library at `providerLib`. */
-export async function gatherCudaFacts(providerLib: string, ortVersion: string, platform: NodeJS.Platform = process.platform): Promise<CudaFacts> {
+export async function gatherCudaFacts(
+  providerLib: string,
+  ortVersion: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<CudaFacts> {
   const deps = readNativeDeps(providerLib);
   const dirs = loaderDirs(providerLib, deps.runpath, process.env, platform);
   const cache = platform === 'win32' ? new Map<string, string>() : await ldconfigCache();

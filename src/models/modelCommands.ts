@@ -4,14 +4,14 @@ import * as vscode from 'vscode';
 import { outputLog } from '../commands/outputLog';
 import { DownloadError } from '../engine/download/downloadError';
 import type { Precision } from '../engine/onnx/graphBuilder';
-import { defaultProviderOrder, type ProviderName } from '../engine/providers';
+import type { ProviderName } from '../engine/providers';
 import { ConversionCancelled } from './convertWeights';
 import { importModelFile } from './importModel';
 import { installFromHub, type InstallStep, type InstalledPaths } from './installFromHub';
 import { IMPORT_MODEL_COMMAND, DOWNLOAD_MODEL_COMMAND } from './modelCommandIds';
 import { CPU_PRECISION, GPU_PRECISION, installedModels } from './modelFiles';
 import type { ModelManager } from './modelManager';
-import { childProcessConverter, probeInChild } from './modelTasks';
+import { childProcessConverter } from './modelTasks';
 import { IncrementTracker, progressView } from './installProgress';
 import { hubFromSettings, httpOptionsFromSettings } from './networkSettings';
 import { precisionSetting } from './resolveModel';
@@ -50,10 +50,11 @@ async function downloadModel(
   return manager.exclusive('downloading the model', (status) =>
     withInstallProgress(
       'SegGPT: Downloading BAAI/seggpt-vit-large',
+      DOWNLOAD_MODEL_COMMAND,
       status,
       async (onStep, signal) => {
         const hub = hubFromSettings();
-        const { precisions, gpuProviders } = await precisionsToInstall(manager);
+        const { precisions, gpuProviders } = precisionsToInstall();
         outputLog().info(
           `downloading ${hub.repo} from ${hub.baseUrl}; converting to ${precisions.join(', ')}`,
         );
@@ -93,11 +94,12 @@ async function importModel(
   return manager.exclusive('importing the model', (status) =>
     withInstallProgress(
       `SegGPT: Importing ${path.basename(file)}`,
+      IMPORT_MODEL_COMMAND,
       status,
       async (onStep, signal) => {
         const { precisions } = file.toLowerCase().endsWith('.onnx')
           ? { precisions: [] as Precision[] }
-          : await precisionsToInstall(manager);
+          : precisionsToInstall();
         const installed = await importModelFile({
           storageDir: manager.storageDir,
           file,
@@ -117,6 +119,7 @@ type StepSink = (step: InstallStep, precisions: readonly Precision[], downloads:
 /** Runs an install under a cancellable notification; errors become messages (undefined). */
 async function withInstallProgress<T>(
   title: string,
+  retryCommand: string,
   status: (text: string) => void,
   work: (onStep: StepSink, signal: AbortSignal) => Promise<T>,
 ): Promise<T | undefined> {
@@ -133,7 +136,7 @@ async function withInstallProgress<T>(
           status(`${Math.round(view.percent)}%`);
         }, abort.signal);
       } catch (err) {
-        reportFailure(title, err);
+        reportFailure(title, err, retryCommand);
         return undefined;
       } finally {
         sub.dispose();
@@ -142,32 +145,15 @@ async function withInstallProgress<T>(
   );
 }
 
-/** float32 always; float16 too when a GPU provider runs the probe model (setting `auto`). */
-async function precisionsToInstall(
-  manager: ModelManager,
-): Promise<{ precisions: Precision[]; gpuProviders: ProviderName[] }> {
+/**
+ * The precisions to convert into: with `auto`, float32 for the CPU and float16 for GPUs, both
+ * (converting takes seconds; having both means setting up a GPU later needs no new download).
+ */
+function precisionsToInstall(): { precisions: Precision[]; gpuProviders: ProviderName[] } {
   const setting = precisionSetting();
-  if (setting !== 'auto') return { precisions: [setting], gpuProviders: [] };
-  const gpu = defaultProviderOrder().filter((p) => p !== 'cpu');
-  let working: ProviderName[] = [];
-  try {
-    const results = await probeInChild(
-      manager.taskScript,
-      gpu,
-      path.join(manager.storageDir, 'probe'),
-    );
-    for (const r of results) {
-      outputLog().info(
-        `GPU probe ${r.provider}: ${r.ok ? `works (${Math.round(r.ms)} ms)` : r.reason}`,
-      );
-    }
-    working = results.filter((r) => r.ok).map((r) => r.provider);
-  } catch (err) {
-    outputLog().warn(`GPU probe failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
   return {
-    precisions: working.length > 0 ? [CPU_PRECISION, GPU_PRECISION] : [CPU_PRECISION],
-    gpuProviders: working,
+    precisions: setting === 'auto' ? [CPU_PRECISION, GPU_PRECISION] : [setting],
+    gpuProviders: [],
   };
 }
 
@@ -188,7 +174,7 @@ function finished(
   return res.installed;
 }
 
-function reportFailure(title: string, err: unknown): void {
+function reportFailure(title: string, err: unknown, retryCommand: string): void {
   const message = err instanceof Error ? err.message : String(err);
   if (
     err instanceof ConversionCancelled ||
@@ -205,8 +191,7 @@ function reportFailure(title: string, err: unknown): void {
   if (err instanceof DownloadError && err.kind === 'network') actions.push('Proxy Settings');
   if (err instanceof DownloadError && err.kind === 'http') actions.push('Hub Setting');
   void vscode.window.showErrorMessage(`${title} failed: ${message}`, ...actions).then((pick) => {
-    if (pick === 'Try Again')
-      void vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND, { confirm: false });
+    if (pick === 'Try Again') void vscode.commands.executeCommand(retryCommand, { confirm: false });
     else if (pick === 'Import from File…')
       void vscode.commands.executeCommand(IMPORT_MODEL_COMMAND);
     else if (pick === 'Proxy Settings')

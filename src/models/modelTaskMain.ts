@@ -38,7 +38,12 @@ async function run(req: TaskRequest): Promise<void> {
       );
       await send({ type: 'converted', modelPath: res.modelPath, bytes: res.bytes });
     } else {
-      const results = await probeProviders(req.providers, req.workDir, req.precision, req.runtimePath);
+      const results = await probeProviders(
+        req.providers,
+        req.workDir,
+        req.precision,
+        req.runtimePath,
+      );
       await send({ type: 'probed', results });
     }
   } catch (err) {

@@ -105,7 +105,11 @@ export async function probeInChild(
     return reply.results.map((r) => {
       if (r.ok || !/shared library/i.test(r.detail ?? '') || next >= loadErrors.length) return r;
       const logged = loadErrors[next++] as string;
-      return { ...r, reason: explainProviderFailure(r.provider, new Error(logged)), detail: logged };
+      return {
+        ...r,
+        reason: explainProviderFailure(r.provider, new Error(logged)),
+        detail: logged,
+      };
     });
   }
   throw new ModelTaskError(

@@ -1,6 +1,7 @@
 /**
  * Messages between the mask editor's host side and its webview. Every message is an interface
- * with a `type` from MessageType; masks travel as ArrayBuffers, the image only as a URI.
+ * with a `type` from MessageType; masks travel as ArrayBuffers packed by `packMask`, the image
+ * only as a URI.
  */
 import type { EditOp } from './editOps';
 import type { Rect } from './maskBuffer';
@@ -24,6 +25,7 @@ export enum MessageType {
   ReplaceMask = 'replaceMask',
   ProposalUpdate = 'proposalUpdate',
   PromptUpdate = 'promptUpdate',
+  ClassesUpdate = 'classesUpdate',
   TriggerAction = 'triggerAction',
   Automate = 'automate',
   // replies, either way
@@ -144,6 +146,7 @@ export interface InitMessage {
   readonly maskName: string;
   readonly width: number;
   readonly height: number;
+  /** width × height class ids, packed (packMask). */
   readonly mask: ArrayBuffer;
   readonly version: number;
   /** 256 RGB triplets: the colour of each class id. */
@@ -163,6 +166,7 @@ export interface ApplyPatchMessage {
   readonly type: MessageType.ApplyPatch;
   readonly version: number;
   readonly rect: Rect;
+  /** rect.w × rect.h class ids, packed (packMask). */
   readonly values: ArrayBuffer;
 }
 
@@ -172,6 +176,7 @@ export interface ReplaceMaskMessage {
   readonly version: number;
   readonly width: number;
   readonly height: number;
+  /** width × height class ids, packed (packMask). */
   readonly mask: ArrayBuffer;
   readonly notice?: string;
 }
@@ -182,6 +187,7 @@ export interface ProposalUpdateMessage {
   readonly state: ProposalState;
   readonly width?: number;
   readonly height?: number;
+  /** width × height class ids, packed (packMask). */
   readonly classes?: ArrayBuffer;
   readonly message?: string;
 }
@@ -190,6 +196,14 @@ export interface ProposalUpdateMessage {
 export interface PromptUpdateMessage {
   readonly type: MessageType.PromptUpdate;
   readonly prompt: PromptState;
+}
+
+/** Host → webview: the workspace's classes (names, colours) changed. */
+export interface ClassesUpdateMessage {
+  readonly type: MessageType.ClassesUpdate;
+  readonly classes: readonly ClassInfo[];
+  /** 256 RGB triplets: the colour of each class id. */
+  readonly palette: ArrayBuffer;
 }
 
 /** Host → webview: do what a command (palette or keybinding) asked. */
@@ -215,6 +229,7 @@ export interface AutomateMessage {
 export interface AutomationResultMessage {
   readonly type: MessageType.AutomationResult;
   readonly version: number;
+  /** The webview's mask, packed (packMask). */
   readonly mask: ArrayBuffer;
   readonly proposalShown: boolean;
   readonly tool: string;
@@ -247,6 +262,7 @@ export type ToWebviewMessage =
   | ReplaceMaskMessage
   | ProposalUpdateMessage
   | PromptUpdateMessage
+  | ClassesUpdateMessage
   | TriggerActionMessage
   | AutomateMessage
   | AckMessage;

@@ -22,7 +22,7 @@ export interface StrokeProbe {
 const PROBE = `(el) => new Promise((resolve) => {
   const box = el.getBoundingClientRect();
   const stage = el.querySelector('.stage');
-  const canvas = el.querySelector('canvas.mask');
+  const canvas = el.querySelector('canvas.mask-layer');
   const y = box.top + box.height * 0.75;
   const x0 = box.left + box.width * 0.25;
   const event = (type, x) => new PointerEvent(type, {

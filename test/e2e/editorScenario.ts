@@ -23,7 +23,9 @@ import {
   editorFrame,
   explorerMenu,
   imagePoint,
+  openInImagePreview,
   openInMaskEditor,
+  type OpenTimings,
   waitForWorkbench,
 } from './editorWorkbench';
 
@@ -103,27 +105,16 @@ async function main(): Promise<void> {
     await waitForWorkbench(page);
     const shot = (name: string) => page.screenshot({ path: path.join(shots, `editor-${name}.png`) });
 
-    console.log('4000×3000 image with its mask:');
-    const opens: number[] = [];
+    console.log('4000×3000 image with its mask in the mask editor:');
+    const opens: OpenTimings[] = [];
     for (let i = 0; i < 3; i++) {
-      opens.push(await openInMaskEditor(page, 'big.jpg'));
-      if (i === 0) {
-        const app = editorFrame(page).locator('#app');
-        const at = async (name: string) => Number(await app.getAttribute(`data-${name}`));
-        timings.bigFirstOpen = {
-          clickToShownMs: opens[0],
-          hostOpenMs: await at('host-open-ms'),
-          webviewInitAtMs: await at('init-at'),
-          webviewMaskShownAtMs: await at('mask-at'),
-          webviewImageShownAtMs: await at('image-at'),
-        };
-        console.log(`  ${JSON.stringify(timings.bigFirstOpen)}`);
-        await shot('big-open');
-      }
+      const t = await openInMaskEditor(page, 'big.jpg');
+      opens.push(t);
+      console.log(`  open ${i + 1}: ${JSON.stringify(t)}`);
+      if (i === 0) await shot('big-open');
       if (i < 2) await closeEditors(page);
     }
-    timings.bigOpensMs = opens;
-    console.log(`  opened in ${opens.join(', ')} ms (click to mask and image shown)`);
+    timings.bigOpens = opens;
     const probes: StrokeProbe[] = [];
     for (let i = 0; i < 5; i++) probes.push(await probeStroke(editorFrame(page).locator('.viewport')));
     timings.bigStrokeProbes = probes;
@@ -132,6 +123,14 @@ async function main(): Promise<void> {
     await shot('big-strokes');
     await closeEditors(page);
 
+    console.log('4000×3000 image in VS Code’s own image preview (baseline):');
+    const previews: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      previews.push(await openInImagePreview(page, 'big.jpg'));
+      await closeEditors(page);
+    }
+    timings.builtInPreviewOpensMs = previews;
+    console.log(`  shown after ${previews.join(', ')} ms (polled)`);
     console.log('scenario on photo.png:');
     await openInMaskEditor(page, 'photo.png');
     const frame = editorFrame(page);
@@ -148,10 +147,12 @@ async function main(): Promise<void> {
     await explorerMenu(page, 'prompt.png', 'Use as SegGPT Prompt');
     await frame.locator('.pairs li', { hasText: 'prompt.png' }).waitFor();
     await frame.locator('vscode-button', { hasText: 'Run SegGPT' }).click();
-    await frame.locator('.proposal:not([hidden])').waitFor({ timeout: 60_000 });
+    await frame.locator('.prompt-panel .proposal:not([hidden])').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(300); // let the webview's frame reach the screen
     await shot('proposal');
     await frame.locator('vscode-button', { hasText: 'Fill unlabeled' }).click();
-    await frame.locator('.proposal[hidden]').waitFor({ state: 'attached' });
+    await frame.locator('.prompt-panel .proposal[hidden]').waitFor({ state: 'attached' });
+    await page.waitForTimeout(300);
     await shot('accepted');
 
     await frame.locator('.viewport').click({ position: { x: 5, y: 5 }, modifiers: [] });

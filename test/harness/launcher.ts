@@ -15,7 +15,7 @@ import { cacheDir, resultsDir } from './paths';
 /** Environment variable: `on` keeps workspace trust on (for the untrusted-workspace suite). */
 export const WORKSPACE_TRUST_ENV = 'SEGGPT_TEST_WORKSPACE_TRUST';
 
-/** Environment variable: seconds before a hung test run is stopped (default 600). */
+/** Environment variable: seconds before a hung test run is stopped (default 300). */
 const TIMEOUT_ENV = 'SEGGPT_TEST_TIMEOUT_S';
 
 async function main(argv: string[]): Promise<number> {
@@ -41,9 +41,25 @@ async function main(argv: string[]): Promise<number> {
       if (process.env.SEGGPT_TEST_VERBOSE) process.stderr.write(`[code-server] ${line}\n`);
     },
   });
+  // Stop the server if we are told to, or if runTests (our parent) goes away without telling.
+  const parent = process.ppid;
+  const cleanup = (): void => {
+    void server.stop().finally(() => process.exit(1));
+  };
+  process.once('SIGTERM', cleanup);
+  process.once('SIGINT', cleanup);
+  const watchParent = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      cleanup();
+    }
+  }, 2000);
+  watchParent.unref();
   try {
     return await runInBrowser(server, args.workspace, args, label);
   } finally {
+    clearInterval(watchParent);
     await server.stop();
   }
 }
@@ -80,7 +96,7 @@ async function runInBrowser(
     });
     page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
     await page.goto(url);
-    const timeoutS = Number(process.env[TIMEOUT_ENV] ?? 600);
+    const timeoutS = Number(process.env[TIMEOUT_ENV] ?? 300);
     const timer = new Promise<number>((r) => setTimeout(() => r(-1), timeoutS * 1000).unref());
     const code = await Promise.race([exit, timer]);
     if (code === -1) {
@@ -112,8 +128,11 @@ function formatConsole(args: unknown[]): string {
 
 /** Workbench chatter that says nothing about the tests (see docs/vscode-harness.md). */
 function isNoise(text: string): boolean {
-  return /vsda|open-vsx|Failed to load resource|ERR_NAME_NOT_RESOLVED|\[Service Worker\]/i.test(
-    text,
+  return (
+    text.trim() === '' ||
+    /vsda|open-vsx|Failed to load resource|ERR_NAME_NOT_RESOLVED|\[Service Worker\]|connection token|Creating a socket|web worker extension host|builtin extensions cache|ChatSessionStore|copilot-instructions|allow-scripts and allow-same-origin|took \d+ms\.$/i.test(
+      text,
+    )
   );
 }
 

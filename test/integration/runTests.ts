@@ -8,8 +8,10 @@
  * launcher (test/harness/vscode.sh), which runs code-server in headless Chromium; unset, runTests
  * downloads desktop VS Code as usual. `node out/test/integration/runTests.js [suite...]`.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { cacheDir, repoRoot } from '../harness/paths';
 import { suiteResultPath, type SuiteResult } from '../harness/runMocha';
@@ -36,7 +38,9 @@ async function runSuite(root: string, suite: string): Promise<SuiteResult & { ok
   const suiteDir = path.join(root, 'out', 'test', 'integration', suite);
   const workspace = path.join(root, 'test', 'workspaces', suite);
   const setupFile = path.join(suiteDir, 'workspace.js');
-  const setup: SuiteSetup = fs.existsSync(setupFile) ? (require(setupFile) as SuiteSetup) : {};
+  const setup: SuiteSetup = fs.existsSync(setupFile)
+    ? ((await import(pathToFileURL(setupFile).href)) as SuiteSetup)
+    : {};
   fs.mkdirSync(workspace, { recursive: true });
   await setup.createWorkspace?.(workspace);
 
@@ -107,6 +111,11 @@ async function main(): Promise<number> {
       `no integration suites under ${outDir}${wanted.length ? ` named ${wanted}` : ''}`,
     );
     return 1;
+  }
+  if (process.env.SEGGPT_TEST_VSCODE === 'code-server') {
+    execFileSync('bash', [path.join(root, 'test', 'harness', 'installCodeServer.sh')], {
+      stdio: 'inherit',
+    });
   }
   let passed = 0;
   let failed = 0;

@@ -18,25 +18,38 @@ export interface FakeNuget {
 /** Builds a .nupkg (a zip) holding `files` (path in package → content) and a nuspec. */
 export function buildNupkg(id: string, version: string, files: Record<string, Buffer>): Buffer {
   const zip = new AdmZip();
-  zip.addFile(`${id}.nuspec`, Buffer.from(`<package><metadata><id>${id}</id><version>${version}</version></metadata></package>`));
+  zip.addFile(
+    `${id}.nuspec`,
+    Buffer.from(
+      `<package><metadata><id>${id}</id><version>${version}</version></metadata></package>`,
+    ),
+  );
   for (const [name, data] of Object.entries(files)) zip.addFile(name, data);
   return zip.toBuffer();
 }
 
 /** Serves `nupkg` as `id` at `version`, listing `versions` in the flat container. */
-export async function startFakeNuget(id: string, versions: readonly string[], nupkgs: Record<string, Buffer>): Promise<FakeNuget> {
+export async function startFakeNuget(
+  id: string,
+  versions: readonly string[],
+  nupkgs: Record<string, Buffer>,
+): Promise<FakeNuget> {
   const requests: string[] = [];
   const lower = id.toLowerCase();
   const server = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push(p);
-    const json = (v: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    const json = (v: unknown): void =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
     if (p === '/v3/index.json') {
       return json({
         version: '3.0.0',
         resources: [
           { '@id': '/v3/registration/', '@type': 'RegistrationsBaseUrl' },
-          { '@id': `http://127.0.0.1:${port}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' },
+          {
+            '@id': `http://127.0.0.1:${port}/v3-flatcontainer/`,
+            '@type': 'PackageBaseAddress/3.0.0',
+          },
         ],
       });
     }

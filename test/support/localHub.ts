@@ -148,7 +148,11 @@ function serveContent(
   let sent = 0;
   const step = (): void => {
     if (res.destroyed) return;
-    if (fault.cutAfter !== undefined && sent >= fault.cutAfter) return void res.socket?.destroy();
+    if (fault.cutAfter !== undefined && sent >= fault.cutAfter) {
+      // Let the client read and store what was sent before the connection drops.
+      setTimeout(() => res.socket?.destroy(), 150);
+      return;
+    }
     if (fault.stallAfter !== undefined && sent >= fault.stallAfter) return; // never answers again
     if (sent >= body.length) return void res.end();
     let n = Math.min(16384, body.length - sent);

@@ -17,7 +17,8 @@ export function copyOnnxruntimeNode(): { packageDir: string; root: string } {
   const modules = path.join(root, 'node_modules');
   const dest = path.join(modules, 'onnxruntime-node');
   for (const part of ['package.json', 'dist', 'lib', 'script']) {
-    if (fs.existsSync(path.join(src, part))) fs.cpSync(path.join(src, part), path.join(dest, part), { recursive: true });
+    if (fs.existsSync(path.join(src, part)))
+      fs.cpSync(path.join(src, part), path.join(dest, part), { recursive: true });
   }
   const bin = path.join('bin', 'napi-v6', process.platform, process.arch);
   fs.cpSync(path.join(src, bin), path.join(dest, bin), { recursive: true });

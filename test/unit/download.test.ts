@@ -170,7 +170,7 @@ describe('downloadFile against a local hub', function () {
     const repo = await start();
     const target = await weightsTarget(repo);
     hub.faults.push({ stallAfter: 40_000 });
-    await downloadFile(target, { retryDelayMs: 1, stallMs: 300 });
+    await downloadFile(target, { retryDelayMs: 1, stallMs: 1000 });
     assert.equal(contentRequests().length, 2);
     assert.deepEqual(fs.readFileSync(target.dest), weights);
   });

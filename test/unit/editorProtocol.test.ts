@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { validateOp } from '../../src/protocol/editOps';
+import { packMask, unpackMask } from '../../src/protocol/maskCodec';
 import {
   MessageHandler,
   RemoteError,
@@ -126,5 +127,32 @@ describe('editor protocol', () => {
     );
     assert.throws(() => validateOp({ kind: 'erase', value: 1 }), /malformed erase/);
     assert.throws(() => validateOp(null), /not an object/);
+  });
+});
+
+describe('mask packing for messages', () => {
+  it('round-trips masks of long runs compactly', () => {
+    const mask = new Uint8Array(4000 * 300);
+    mask.fill(3, 1000, 500_000);
+    mask.fill(255, 700_000, 700_001);
+    const packed = packMask(mask);
+    assert.ok(packed.byteLength < 40, `${packed.byteLength} bytes`);
+    assert.deepEqual(unpackMask(packed, mask.length), mask);
+  });
+
+  it('sends noise raw instead of growing it', () => {
+    const noise = new Uint8Array(10_000).map((_, i) => (i * 7919) % 251);
+    const packed = packMask(noise);
+    assert.equal(packed.byteLength, noise.length + 1);
+    assert.deepEqual(unpackMask(packed, noise.length), noise);
+    assert.deepEqual(unpackMask(packMask(new Uint8Array(0)), 0), new Uint8Array(0));
+  });
+
+  it('rejects packed data of the wrong size or damaged', () => {
+    const packed = packMask(new Uint8Array(100).fill(1));
+    assert.throws(() => unpackMask(packed, 99), RangeError);
+    assert.throws(() => unpackMask(packed, 101), RangeError);
+    assert.throws(() => unpackMask(new Uint8Array([7, 1, 1]).buffer, 1), /unknown format/);
+    assert.throws(() => unpackMask(new Uint8Array([1, 5, 0x80]).buffer, 1), /truncated/);
   });
 });

@@ -4,7 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DownloadError } from '../../src/engine/download/downloadError';
-import { bindingDir, cudaPackageFor, onnxruntimeNugetFeed, onnxruntimeVersion, providerStoreDir } from '../../src/gpu/cudaPackage';
+import {
+  bindingDir,
+  cudaPackageFor,
+  onnxruntimeNugetFeed,
+  onnxruntimeVersion,
+  providerStoreDir,
+} from '../../src/gpu/cudaPackage';
 import { setUpCuda } from '../../src/gpu/gpuSetup';
 import { installCudaProviders, installedProviders } from '../../src/gpu/installCudaProviders';
 import { NativeFormatError, readNativeDeps } from '../../src/gpu/nativeDeps';
@@ -26,7 +32,14 @@ function linuxPackageFiles(): Record<string, Buffer> {
   return {
     [`${NATIVE}/libonnxruntime_providers_shared.so`]: fakeElf(['libc.so.6']),
     [`${NATIVE}/libonnxruntime_providers_cuda.so`]: fakeElf(
-      ['libcublasLt.so.12', 'libcublas.so.12', 'libcudnn.so.9', 'libcudart.so.12', 'libcufft.so.11', 'libc.so.6'],
+      [
+        'libcublasLt.so.12',
+        'libcublas.so.12',
+        'libcudnn.so.9',
+        'libcudart.so.12',
+        'libcufft.so.11',
+        'libc.so.6',
+      ],
       '$ORIGIN',
     ),
     [`${NATIVE}/libonnxruntime_providers_tensorrt.so`]: Buffer.alloc(5000, 3),
@@ -40,10 +53,15 @@ describe('reading what a native library needs', () => {
     const deps = readNativeDeps(path.join(ort, 'bin/napi-v6/linux/x64/onnxruntime_binding.node'));
     assert.equal(deps.format, 'elf');
     assert.ok(deps.needed.includes('libonnxruntime.so.1'), deps.needed.join());
-    assert.ok(deps.runpath.some((r) => r.startsWith('$ORIGIN')), deps.runpath.join());
+    assert.ok(
+      deps.runpath.some((r) => r.startsWith('$ORIGIN')),
+      deps.runpath.join(),
+    );
   });
   it('reads the imports of the real Windows binding and of onnxruntime.dll', () => {
-    const binding = readNativeDeps(path.join(ort, 'bin/napi-v6/win32/x64/onnxruntime_binding.node'));
+    const binding = readNativeDeps(
+      path.join(ort, 'bin/napi-v6/win32/x64/onnxruntime_binding.node'),
+    );
     assert.equal(binding.format, 'pe');
     assert.ok(binding.needed.includes('onnxruntime.dll'), binding.needed.join());
     const dll = readNativeDeps(path.join(ort, 'bin/napi-v6/win32/x64/onnxruntime.dll'));
@@ -52,7 +70,10 @@ describe('reading what a native library needs', () => {
   it('round-trips a made-up library and refuses files that are not libraries', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-elf-'));
     try {
-      fs.writeFileSync(path.join(dir, 'a.so'), fakeElf(['libcudnn.so.9', 'libc.so.6'], '$ORIGIN:/opt/x'));
+      fs.writeFileSync(
+        path.join(dir, 'a.so'),
+        fakeElf(['libcudnn.so.9', 'libc.so.6'], '$ORIGIN:/opt/x'),
+      );
       assert.deepEqual(readNativeDeps(path.join(dir, 'a.so')), {
         format: 'elf',
         needed: ['libcudnn.so.9', 'libc.so.6'],
@@ -94,7 +115,11 @@ describe('reading a zip without loading it whole', () => {
     assert.equal(bigEntry.method, 8);
     assert.ok(bigEntry.compressedSize < big.length / 10);
     await extractEntry(file, bigEntry, path.join(dir, 'big.out'));
-    await extractEntry(file, entries.find((e) => e.name === 'b/noise.bin')!, path.join(dir, 'noise.out'));
+    await extractEntry(
+      file,
+      entries.find((e) => e.name === 'b/noise.bin')!,
+      path.join(dir, 'noise.out'),
+    );
     assert.deepEqual(fs.readFileSync(path.join(dir, 'big.out')), big);
     assert.deepEqual(fs.readFileSync(path.join(dir, 'noise.out')), noise);
   });
@@ -112,7 +137,10 @@ describe('reading a zip without loading it whole', () => {
     const start = entry.localHeaderOffset + 30 + 'x.bin'.length + 20;
     for (let i = 0; i < 8; i++) bytes[start + i] = (bytes[start + i] as number) ^ 0x5a;
     fs.writeFileSync(file, bytes);
-    await assert.rejects(extractEntry(file, entry, path.join(dir, 'x.out')), (e: unknown) => e instanceof ZipError && /damaged/.test(e.message));
+    await assert.rejects(
+      extractEntry(file, entry, path.join(dir, 'x.out')),
+      (e: unknown) => e instanceof ZipError && /damaged/.test(e.message),
+    );
     assert.deepEqual(fs.readdirSync(dir), ['p.zip']);
     fs.writeFileSync(path.join(dir, 'n.zip'), 'not a zip at all');
     assert.throws(() => listZip(path.join(dir, 'n.zip')), /is not a zip file/);
@@ -144,15 +172,29 @@ describe('fetching the CUDA provider libraries from a NuGet feed', () => {
   it('resolves the package URL through the service index and the flat container', async () => {
     feed = await startFakeNuget(LINUX_ID, ['1.29.0', '1.30.0'], {});
     const url = await resolveNupkgUrl(feed.indexUrl, LINUX_ID, '1.30.0');
-    assert.match(url, /\/v3-flatcontainer\/microsoft\.ml\.onnxruntime\.gpu\.linux\/1\.30\.0\/microsoft\.ml\.onnxruntime\.gpu\.linux\.1\.30\.0\.nupkg$/);
-    await assert.rejects(resolveNupkgUrl(feed.indexUrl, LINUX_ID, '1.31.0'), /the feed has no Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 1\.31\.0, which this onnxruntime-node needs \(it has 1\.29\.0, 1\.30\.0\)/);
-    await assert.rejects(resolveNupkgUrl(feed.indexUrl, 'Other.Package', '1.0.0'), /the feed .* has no package Other\.Package/);
-    await assert.rejects(resolveNupkgUrl(feed.indexUrl.replace('/v3/index.json', '/nothing.json'), LINUX_ID, '1.30.0'), /HTTP 404/);
+    assert.match(
+      url,
+      /\/v3-flatcontainer\/microsoft\.ml\.onnxruntime\.gpu\.linux\/1\.30\.0\/microsoft\.ml\.onnxruntime\.gpu\.linux\.1\.30\.0\.nupkg$/,
+    );
+    await assert.rejects(
+      resolveNupkgUrl(feed.indexUrl, LINUX_ID, '1.31.0'),
+      /the feed has no Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 1\.31\.0, which this onnxruntime-node needs \(it has 1\.29\.0, 1\.30\.0\)/,
+    );
+    await assert.rejects(
+      resolveNupkgUrl(feed.indexUrl, 'Other.Package', '1.0.0'),
+      /the feed .* has no package Other\.Package/,
+    );
+    await assert.rejects(
+      resolveNupkgUrl(feed.indexUrl.replace('/v3/index.json', '/nothing.json'), LINUX_ID, '1.30.0'),
+      /HTTP 404/,
+    );
   });
 
   it('unpacks only the CUDA and shared provider libraries into storage', async () => {
     const files = linuxPackageFiles();
-    feed = await startFakeNuget(LINUX_ID, [version], { [version]: buildNupkg(LINUX_ID, version, files) });
+    feed = await startFakeNuget(LINUX_ID, [version], {
+      [version]: buildNupkg(LINUX_ID, version, files),
+    });
     const phases: string[] = [];
     const installed = await installCudaProviders({
       storageDir: storage,
@@ -164,10 +206,22 @@ describe('fetching the CUDA provider libraries from a NuGet feed', () => {
     });
     const dir = providerStoreDir(storage, version, 'linux', 'x64');
     assert.equal(installed.dir, dir);
-    assert.deepEqual([...installed.files].sort(), ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so']);
-    for (const f of installed.files) assert.deepEqual(fs.readFileSync(path.join(dir, f)), files[`${NATIVE}/${f}`]);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['installed.json', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so']);
-    assert.deepEqual(fs.readdirSync(path.join(storage, 'gpu', 'downloads')), [], 'the package is deleted once unpacked');
+    assert.deepEqual([...installed.files].sort(), [
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_shared.so',
+    ]);
+    for (const f of installed.files)
+      assert.deepEqual(fs.readFileSync(path.join(dir, f)), files[`${NATIVE}/${f}`]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [
+      'installed.json',
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_shared.so',
+    ]);
+    assert.deepEqual(
+      fs.readdirSync(path.join(storage, 'gpu', 'downloads')),
+      [],
+      'the package is deleted once unpacked',
+    );
     assert.ok(phases.includes('downloading') && phases.includes('extracting'));
     assert.deepEqual(installedProviders(storage, version, 'linux', 'x64'), installed);
     assert.equal(installedProviders(storage, '1.29.0', 'linux', 'x64'), undefined);
@@ -183,33 +237,63 @@ describe('fetching the CUDA provider libraries from a NuGet feed', () => {
     for (let i = 4; i < 12; i++) bytes[dataAt + i] = (bytes[dataAt + i] as number) ^ 0xa5;
     fs.rmSync(probe);
     feed = await startFakeNuget(LINUX_ID, [version], { [version]: bytes });
-    const opts = { storageDir: storage, feedIndexUrl: feed.indexUrl, version, platform: 'linux' as const, arch: 'x64' };
+    const opts = {
+      storageDir: storage,
+      feedIndexUrl: feed.indexUrl,
+      version,
+      platform: 'linux' as const,
+      arch: 'x64',
+    };
     await assert.rejects(installCudaProviders(opts), /damaged|broken/);
     assert.equal(installedProviders(storage, version, 'linux', 'x64'), undefined);
     assert.deepEqual(fs.readdirSync(path.join(storage, 'gpu', 'downloads')), []);
     await feed.close();
-    feed = await startFakeNuget(LINUX_ID, [version], { [version]: buildNupkg(LINUX_ID, version, { 'lib/readme.txt': Buffer.from('x') }) });
+    feed = await startFakeNuget(LINUX_ID, [version], {
+      [version]: buildNupkg(LINUX_ID, version, { 'lib/readme.txt': Buffer.from('x') }),
+    });
     await assert.rejects(
       installCudaProviders({ ...opts, feedIndexUrl: feed.indexUrl }),
-      (e: unknown) => e instanceof DownloadError && /has no runtimes\/linux-x64\/native\/libonnxruntime_providers_shared\.so/.test(e.message),
+      (e: unknown) =>
+        e instanceof DownloadError &&
+        /has no runtimes\/linux-x64\/native\/libonnxruntime_providers_shared\.so/.test(e.message),
     );
-    await assert.rejects(installCudaProviders({ ...opts, platform: 'darwin', arch: 'arm64' }), /no CUDA provider for darwin\/arm64/);
+    await assert.rejects(
+      installCudaProviders({ ...opts, platform: 'darwin', arch: 'arm64' }),
+      /no CUDA provider for darwin\/arm64/,
+    );
   });
 
   it('hard-links the libraries next to the binding, once, and says when it cannot', async () => {
-    feed = await startFakeNuget(LINUX_ID, [version], { [version]: buildNupkg(LINUX_ID, version, linuxPackageFiles()) });
-    const installed = await installCudaProviders({ storageDir: storage, feedIndexUrl: feed.indexUrl, version, platform: 'linux', arch: 'x64' });
+    feed = await startFakeNuget(LINUX_ID, [version], {
+      [version]: buildNupkg(LINUX_ID, version, linuxPackageFiles()),
+    });
+    const installed = await installCudaProviders({
+      storageDir: storage,
+      feedIndexUrl: feed.indexUrl,
+      version,
+      platform: 'linux',
+      arch: 'x64',
+    });
     const target = path.join(storage, 'fake-binding');
     fs.mkdirSync(target);
     const first = await placeProviderLibraries(installed, target);
     assert.deepEqual(first, { placed: true, how: 'link', targetDir: target });
     for (const f of installed.files) {
-      assert.equal(fs.statSync(path.join(target, f)).ino, fs.statSync(path.join(installed.dir, f)).ino);
+      assert.equal(
+        fs.statSync(path.join(target, f)).ino,
+        fs.statSync(path.join(installed.dir, f)).ino,
+      );
     }
     assert.equal((await placeProviderLibraries(installed, target)).how, 'present');
-    const missing = await placeProviderLibraries(installed, path.join(storage, 'no', 'such', 'dir'));
+    const missing = await placeProviderLibraries(
+      installed,
+      path.join(storage, 'no', 'such', 'dir'),
+    );
     assert.equal(missing.placed, false);
-    assert.match(missing.reason ?? '', /cannot write into .*no\/such\/dir .*copy libonnxruntime_providers_shared\.so and libonnxruntime_providers_cuda\.so from .* there/);
+    assert.match(
+      missing.reason ?? '',
+      /cannot write into .*no\/such\/dir .*copy libonnxruntime_providers_shared\.so and libonnxruntime_providers_cuda\.so from .* there/,
+    );
   });
 });
 
@@ -243,9 +327,24 @@ describe('setting up CUDA against a real onnxruntime-node copy', function () {
     fs.rmSync(storage, { recursive: true, force: true });
   });
 
-  it('places the libraries where onnxruntime loads them from and explains why CUDA still cannot run', async () => {
+  it('places the libraries where onnxruntime loads them from and explains why CUDA still cannot run', async function () {
+    // On a machine with CUDA 12 or cuDNN 9 installed the expected problems differ.
+    const dirs = [
+      '/usr/lib/x86_64-linux-gnu',
+      '/usr/local/cuda/lib64',
+      ...(process.env.LD_LIBRARY_PATH ?? '').split(':'),
+    ];
+    if (
+      dirs.some(
+        (d) =>
+          d && ['libcudart.so.12', 'libcudnn.so.9'].some((l) => fs.existsSync(path.join(d, l))),
+      )
+    )
+      this.skip();
     const version = onnxruntimeVersion(copy.packageDir);
-    feed = await startFakeNuget(LINUX_ID, [version], { [version]: buildNupkg(LINUX_ID, version, linuxPackageFiles()) });
+    feed = await startFakeNuget(LINUX_ID, [version], {
+      [version]: buildNupkg(LINUX_ID, version, linuxPackageFiles()),
+    });
     const work = path.join(storage, 'probe');
     const result = await setUpCuda({
       storageDir: storage,
@@ -258,14 +357,28 @@ describe('setting up CUDA against a real onnxruntime-node copy', function () {
     assert.ok(fs.existsSync(path.join(target, 'libonnxruntime_providers_cuda.so')));
     assert.equal(result.ok, false);
     // onnxruntime itself opened the placed file (it names it) and found it is not its provider.
-    assert.match(result.probe?.detail ?? '', new RegExp(`${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/libonnxruntime_providers_shared\\.so: undefined symbol`));
-    assert.equal(result.probe?.reason, 'the CUDA provider libraries do not match this version of onnxruntime-node');
+    assert.match(
+      result.probe?.detail ?? '',
+      new RegExp(
+        `${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/libonnxruntime_providers_shared\\.so: undefined symbol`,
+      ),
+    );
+    assert.equal(
+      result.probe?.reason,
+      'the CUDA provider libraries do not match this version of onnxruntime-node',
+    );
     // The diagnosis reads the provider's needs: CUDA 12 runtime and cuDNN 9 are not on this machine.
     assert.equal(result.diagnosis?.cudaMajor, 12);
     assert.equal(result.diagnosis?.cudnnMajor, 9);
     const text = result.problems.join('\n');
-    assert.match(text, /The CUDA 12 runtime libraries are missing \(libcublasLt\.so\.12, libcublas\.so\.12, libcudart\.so\.12, libcufft\.so\.11 not found\): install the CUDA 12 toolkit/);
-    assert.match(text, /cuDNN 9 is missing \(libcudnn\.so\.9 not found\): install cuDNN 9 for CUDA 12/);
+    assert.match(
+      text,
+      /The CUDA 12 runtime libraries are missing \(libcublasLt\.so\.12, libcublas\.so\.12, libcudart\.so\.12, libcufft\.so\.11 not found\): install the CUDA 12 toolkit/,
+    );
+    assert.match(
+      text,
+      /cuDNN 9 is missing \(libcudnn\.so\.9 not found\): install cuDNN 9 for CUDA 12/,
+    );
     assert.doesNotMatch(text, /libc\.so\.6/);
     // A second run reuses the stored libraries: nothing is downloaded again.
     const before = feed.requests.length;

@@ -24,7 +24,14 @@ function batch(seed: number): ModelBatch {
   const rand = mulberry32(seed);
   const n = 3 * 64 * 64;
   const mk = (): Float32Array => Float32Array.from({ length: n }, () => 2 * rand() - 1);
-  return { pixelValues: mk(), promptPixelValues: mk(), promptMasks: mk(), rows: 1, semantic: false, ensembleSize: 1 };
+  return {
+    pixelValues: mk(),
+    promptPixelValues: mk(),
+    promptMasks: mk(),
+    rows: 1,
+    semantic: false,
+    ensembleSize: 1,
+  };
 }
 
 async function predict(modelPath: string): Promise<Float32Array> {
@@ -79,7 +86,8 @@ describe('installing the model from a local hub', function () {
       storageDir: storage,
       hub: { baseUrl: hub.baseUrl, repo: HUB_REPO },
       precisions: ['fp32'],
-      convert: (req, onProgress, signal) => convertWeightsFile(req, onProgress, signal).then(() => undefined),
+      convert: (req, onProgress, signal) =>
+        convertWeightsFile(req, onProgress, signal).then(() => undefined),
       onStep: (s) => steps.push(s),
     });
     const model = installed.fp32 as string;
@@ -92,7 +100,14 @@ describe('installing the model from a local hub', function () {
     assert.match(manifest?.source ?? '', new RegExp(`sha256 ${sha256Hex(files.weights)}`));
     assert.ok(!fs.existsSync(downloadsDir(storage)), 'the download is removed after conversion');
     assert.equal(steps[0]?.kind, 'listing');
-    assert.ok(steps.some((s) => s.kind === 'download' && s.file === 'model.safetensors' && s.progress.received === files.weights.length));
+    assert.ok(
+      steps.some(
+        (s) =>
+          s.kind === 'download' &&
+          s.file === 'model.safetensors' &&
+          s.progress.received === files.weights.length,
+      ),
+    );
     const converts = steps.filter((s) => s.kind === 'convert');
     assert.equal(converts.at(-1)?.kind === 'convert' && converts.at(-1)?.fraction, 1);
   });
@@ -111,7 +126,8 @@ describe('installing the model from a local hub', function () {
     assert.deepEqual(await predict(installed.fp32 as string), expected);
     const half = await predict(installed.fp16 as string);
     let worst = 0;
-    for (let i = 0; i < half.length; i++) worst = Math.max(worst, Math.abs((half[i] as number) - (expected[i] as number)));
+    for (let i = 0; i < half.length; i++)
+      worst = Math.max(worst, Math.abs((half[i] as number) - (expected[i] as number)));
     assert.ok(worst > 0 && worst < 0.5, `fp16 differs from fp32 by ${worst}`);
     assert.ok(fractions.includes(1));
     assert.deepEqual(readManifest(storage)?.gpuProviders, ['webgpu']);
@@ -135,7 +151,10 @@ describe('installing the model from a local hub', function () {
   it('keeps the partial download when an install fails, and the next install resumes it', async () => {
     // Cut off, then server errors until the downloader gives up (5 failures in a row).
     const file = 'model.safetensors';
-    hub.faults.push({ file, cutAfter: 120_000 }, ...Array.from({ length: 6 }, () => ({ file, status: 500 })));
+    hub.faults.push(
+      { file, cutAfter: 120_000 },
+      ...Array.from({ length: 6 }, () => ({ file, status: 500 })),
+    );
     const base = {
       storageDir: storage,
       hub: { baseUrl: hub.baseUrl, repo: HUB_REPO },
@@ -171,9 +190,15 @@ describe('installing the model from a local hub', function () {
         asked = dir;
         return files.weights.length * 2;
       },
-    }).then(() => assert.fail('expected a disk error'), (e: unknown) => e);
+    }).then(
+      () => assert.fail('expected a disk error'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof DownloadError && err.kind === 'disk', String(err));
-    assert.match(err.message, /not enough disk space for BAAI\/seggpt-vit-large \(download and conversion\)/);
+    assert.match(
+      err.message,
+      /not enough disk space for BAAI\/seggpt-vit-large \(download and conversion\)/,
+    );
     assert.equal(asked, storage);
     assert.equal(weightRequests().length, 0);
   });
@@ -194,11 +219,17 @@ describe('installing the model from a local hub', function () {
           signal,
         ).then(() => undefined),
       signal: ctl.signal,
-    }).then(() => assert.fail('expected cancellation'), (e: unknown) => e);
+    }).then(
+      () => assert.fail('expected cancellation'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ConversionCancelled, String(err));
     assert.deepEqual(fs.readdirSync(path.join(storage, 'models')), []);
     assert.equal(readManifest(storage), undefined);
-    assert.equal(fs.statSync(path.join(downloadsDir(storage), 'model.safetensors')).size, files.weights.length);
+    assert.equal(
+      fs.statSync(path.join(downloadsDir(storage), 'model.safetensors')).size,
+      files.weights.length,
+    );
     const before = weightRequests().length;
     const installed = await installFromHub({
       storageDir: storage,
@@ -210,21 +241,32 @@ describe('installing the model from a local hub', function () {
     assert.deepEqual(await predict(installed.fp32 as string), expected);
   });
 
-  it('cancels a conversion running in the child process', async () => {
+  it('cancels a conversion running in the child process, which removes its files', async () => {
+    // The tiny model converts in milliseconds, so the cancel is sent with the request: the
+    // child sees it before its first tensor read.
     const ctl = new AbortController();
-    const err = await installFromHub({
-      storageDir: storage,
-      hub: { baseUrl: hub.baseUrl, repo: HUB_REPO },
-      precisions: ['fp32'],
-      convert: (req, onProgress, signal) =>
-        childProcessConverter(TASK_SCRIPT)(req, (f) => {
-          onProgress(f);
-          ctl.abort();
-        }, signal),
-      signal: ctl.signal,
-    }).then(() => assert.fail('expected cancellation'), (e: unknown) => e);
-    assert.ok(err instanceof ConversionCancelled, String(err));
-    assert.deepEqual(fs.readdirSync(path.join(storage, 'models')), []);
+    ctl.abort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-cancel-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), files.weights);
+      fs.writeFileSync(path.join(dir, 'config.json'), files.config);
+      const out = path.join(dir, 'out', 'm.onnx');
+      const err = await childProcessConverter(TASK_SCRIPT)(
+        { weightsPath: path.join(dir, 'model.safetensors'), outPath: out, precision: 'fp32' },
+        () => undefined,
+        ctl.signal,
+      ).then(
+        () => assert.fail('expected cancellation'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ConversionCancelled, String(err));
+      assert.deepEqual(
+        fs.existsSync(path.dirname(out)) ? fs.readdirSync(path.dirname(out)) : [],
+        [],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fetches again a complete-looking download whose content is wrong', async () => {
@@ -324,7 +366,12 @@ describe('importing a model from a file', function () {
       /shape|lack/,
     );
     await assert.rejects(
-      importModelFile({ storageDir: storage, file: path.join(src, 'none.onnx'), precisions: ['fp32'], convert }),
+      importModelFile({
+        storageDir: storage,
+        file: path.join(src, 'none.onnx'),
+        precisions: ['fp32'],
+        convert,
+      }),
       /none\.onnx: file not found/,
     );
     assert.equal(readManifest(storage), undefined);

@@ -6,10 +6,13 @@ describe('planModel', () => {
   const fp16 = '/s/models/seggpt-vit-large-fp16.onnx';
 
   it('uses the configured model path first, on every provider', () => {
-    assert.deepEqual(planModel({ configuredPath: '/m.onnx', precision: 'fp16', installed: { fp32, fp16 } }), {
-      source: 'setting',
-      steps: [{ modelPath: '/m.onnx', providers: 'auto' }],
-    });
+    assert.deepEqual(
+      planModel({ configuredPath: '/m.onnx', precision: 'fp16', installed: { fp32, fp16 } }),
+      {
+        source: 'setting',
+        steps: [{ modelPath: '/m.onnx', providers: 'auto' }],
+      },
+    );
   });
 
   it('has no plan without a model', () => {
@@ -27,20 +30,27 @@ describe('planModel', () => {
   });
 
   it('gives the float32 model every provider when there is no float16 one, and vice versa', () => {
-    assert.deepEqual(planModel({ precision: 'auto', installed: { fp32 }, platform: 'linux' })?.steps, [
-      { modelPath: fp32, precision: 'fp32', providers: 'auto' },
-    ]);
-    assert.deepEqual(planModel({ precision: 'auto', installed: { fp16 }, platform: 'darwin' })?.steps, [
-      { modelPath: fp16, precision: 'fp16', providers: ['coreml', 'webgpu'] },
-      { modelPath: fp16, precision: 'fp16', providers: ['cpu'] },
-    ]);
+    assert.deepEqual(
+      planModel({ precision: 'auto', installed: { fp32 }, platform: 'linux' })?.steps,
+      [{ modelPath: fp32, precision: 'fp32', providers: 'auto' }],
+    );
+    assert.deepEqual(
+      planModel({ precision: 'auto', installed: { fp16 }, platform: 'darwin' })?.steps,
+      [
+        { modelPath: fp16, precision: 'fp16', providers: ['coreml', 'webgpu'] },
+        { modelPath: fp16, precision: 'fp16', providers: ['cpu'] },
+      ],
+    );
   });
 
   it('puts an explicitly chosen precision first, keeping the other as a fallback', () => {
     const plan = planModel({ precision: 'fp32', installed: { fp16, fp32 } });
-    assert.deepEqual(plan?.steps.map((s) => [s.precision, s.providers]), [
-      ['fp32', 'auto'],
-      ['fp16', 'auto'],
-    ]);
+    assert.deepEqual(
+      plan?.steps.map((s) => [s.precision, s.providers]),
+      [
+        ['fp32', 'auto'],
+        ['fp16', 'auto'],
+      ],
+    );
   });
 });

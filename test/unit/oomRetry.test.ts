@@ -8,13 +8,20 @@ import { tinyModelPath } from '../support/tinyModel';
 
 // Messages as the GPU providers word an exhausted device.
 const CUDA_OOM =
-  'Non-zero status code returned while running MatMul node. Name:\'/enc/0/qkv\' Status Message: /onnxruntime/core/framework/bfc_arena.cc:376 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool, onnxruntime::Stream*, bool, onnxruntime::WaitNotificationFn) Failed to allocate memory for requested buffer of size 1073741824';
+  "Non-zero status code returned while running MatMul node. Name:'/enc/0/qkv' Status Message: /onnxruntime/core/framework/bfc_arena.cc:376 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool, onnxruntime::Stream*, bool, onnxruntime::WaitNotificationFn) Failed to allocate memory for requested buffer of size 1073741824";
 
 function randomBatch(rows: number, ensembleSize: number, seed: number): ModelBatch {
   const rand = mulberry32(seed);
   const n = rows * 3 * 64 * 64;
   const mk = (): Float32Array => Float32Array.from({ length: n }, () => 2 * rand() - 1);
-  return { pixelValues: mk(), promptPixelValues: mk(), promptMasks: mk(), rows, semantic: false, ensembleSize };
+  return {
+    pixelValues: mk(),
+    promptPixelValues: mk(),
+    promptMasks: mk(),
+    rows,
+    semantic: false,
+    ensembleSize,
+  };
 }
 
 describe('OomRetryRunner on the tiny model', function () {
@@ -50,11 +57,16 @@ describe('OomRetryRunner on the tiny model', function () {
       assert.ok(maxAbsDiff(split, whole) < 1e-5, `differs by ${maxAbsDiff(split, whole)}`);
       assert.deepEqual(calls, expectedCalls);
       assert.equal(runner.maxRows, cap);
-      assert.ok(events.every((e) => e.kind === 'split' && /Failed to allocate memory/.test(e.error)));
+      assert.ok(
+        events.every((e) => e.kind === 'split' && /Failed to allocate memory/.test(e.error)),
+      );
       // The size that fitted is remembered: the next batch goes in pieces at once.
       calls.length = 0;
       await runner.runBatch(batch);
-      assert.ok(calls.every((r) => r <= cap), `later calls ${calls.join(',')}`);
+      assert.ok(
+        calls.every((r) => r <= cap),
+        `later calls ${calls.join(',')}`,
+      );
     });
   }
 
@@ -77,7 +89,10 @@ describe('OomRetryRunner on the tiny model', function () {
     assert.equal(fallbacks, 1);
     assert.ok(runner.usedFallback);
     assert.deepEqual(calls, [4, 2]);
-    assert.deepEqual(events.map((e) => e.kind), ['split', 'fallback']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['split', 'fallback'],
+    );
     await runner.runBatch(batch);
     assert.equal(fallbacks, 1, 'the fallback is made once');
   });
@@ -141,8 +156,12 @@ describe('SegGptSession.loadPlan', () => {
   it('throws NoProviderError with every attempt when nothing loads, and the file error when the last step cannot be read', async () => {
     const model = await tinyModelPath();
     await assert.rejects(
-      SegGptSession.loadPlan([{ modelPath: model, providers: ['dml'] }, { modelPath: model, providers: ['coreml'] }]),
-      (e: unknown) => e instanceof NoProviderError && e.attempts.map((a) => a.provider).join() === 'dml,coreml',
+      SegGptSession.loadPlan([
+        { modelPath: model, providers: ['dml'] },
+        { modelPath: model, providers: ['coreml'] },
+      ]),
+      (e: unknown) =>
+        e instanceof NoProviderError && e.attempts.map((a) => a.provider).join() === 'dml,coreml',
     );
     await assert.rejects(
       SegGptSession.loadPlan([{ modelPath: '/nonexistent/m.onnx', providers: ['cpu'] }]),

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { TEST_COMMANDS, type TestDocumentState } from '../../../src/editor/testCommands';
 import type { EditOp } from '../../../src/protocol/editOps';
 import { MASK_EDITOR_VIEW_TYPE } from '../../../src/protocol/ids';
+import { unpackMask } from '../../../src/protocol/maskCodec';
 import type { AutomationResultMessage } from '../../../src/protocol/messages';
 
 /** The workspace folder's path. */
@@ -57,7 +58,10 @@ export async function webviewState(
     uri,
     action,
   );
-  return { ...result, pixels: new Uint8Array(result.mask) };
+  const host = await hostState(uri);
+  // Before its Init message the webview has no mask yet: version -1, nothing packed.
+  const pixels = result.version < 0 ? new Uint8Array(0) : unpackMask(result.mask, host.width * host.height);
+  return { ...result, pixels };
 }
 
 /** Opens an image in the mask editor and waits until its webview answers. */

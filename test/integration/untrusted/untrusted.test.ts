@@ -21,8 +21,12 @@ describe('untrusted workspace', () => {
   });
 
   it('ignores seggpt.modelPath from the workspace settings', () => {
-    const inspected = vscode.workspace.getConfiguration('seggpt').inspect<string>('modelPath');
-    assert.ok(inspected?.workspaceValue, 'the workspace does set a model path');
+    const onDisk = JSON.parse(fs.readFileSync(ws('.vscode', 'settings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    assert.ok(onDisk['seggpt.modelPath'], 'the workspace settings do name a model');
+    // Declared in restrictedConfigurations: VS Code withholds the workspace's value.
     assert.equal(vscode.workspace.getConfiguration('seggpt').get('modelPath'), '');
   });
 

@@ -1,0 +1,7 @@
+/** Entry point of the packaged-VSIX suite, loaded by VS Code's extension host. */
+import { runMochaSuite } from '../../../harness/runMocha';
+
+/** Called by VS Code (extensionTestsPath). */
+export function run(): Promise<void> {
+  return runMochaSuite(__dirname, 120_000);
+}
