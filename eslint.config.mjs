@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'test/fixtures/', '.cache/', '.gpu/', '.gl/', '.whl/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'test/fixtures/', '.cache/', '.gpu*/', '.gl/', '.whl/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -63,7 +63,13 @@ export class EditorApp {
     this.overlaySvg = document.createElementNS(SVG, 'svg');
     this.overlaySvg.setAttribute('class', 'layer overlay');
     this.overlaySvg.append(polyline);
-    this.stage = h('div', { class: 'stage' }, this.image, this.maskLayer.element, this.proposalLayer.element);
+    this.stage = h(
+      'div',
+      { class: 'stage' },
+      this.image,
+      this.maskLayer.element,
+      this.proposalLayer.element,
+    );
     this.stage.append(this.overlaySvg);
     const cursor = h('div', { class: 'brush-cursor', hidden: true });
     this.viewportEl = h('div', { class: 'viewport', tabindex: 0 }, this.stage, cursor);
@@ -144,7 +150,8 @@ export class EditorApp {
     if (!Number.isInteger(id) || id < 1 || id > 255) return;
     this.state = { ...this.state, classId: id };
     saveState({ classId: id });
-    if (!this.classes.some((c) => c.id === id)) this.toolbar.showClasses(this.classes, this.palette, id);
+    if (!this.classes.some((c) => c.id === id))
+      this.toolbar.showClasses(this.classes, this.palette, id);
     else this.toolbar.showClass(id);
   }
 
@@ -200,7 +207,12 @@ export class EditorApp {
     this.root.dataset.hostOpenMs = String(init.openMs ?? '');
     this.palette = new Uint8Array(init.palette);
     this.classes = init.classes;
-    this.mask = new LocalMask(init.width, init.height, unpackMask(init.mask, init.width * init.height), init.version);
+    this.mask = new LocalMask(
+      init.width,
+      init.height,
+      unpackMask(init.mask, init.width * init.height),
+      init.version,
+    );
     this.mask.onRedraw((rect) => this.mask && this.maskLayer.draw(this.mask.buffer, rect));
     this.maskLayer.setPalette(this.palette);
     this.proposalLayer.setPalette(this.palette);
@@ -217,14 +229,16 @@ export class EditorApp {
       layer.setAttribute('height', String(init.height));
     }
     const s = this.state;
-    if (s.zoom !== undefined && s.panX !== undefined && s.panY !== undefined) this.viewport.restore(s.zoom, s.panX, s.panY);
+    if (s.zoom !== undefined && s.panX !== undefined && s.panY !== undefined)
+      this.viewport.restore(s.zoom, s.panX, s.panY);
     else this.viewport.fit();
     this.setTool((s.tool as ToolName | undefined) ?? 'brush');
     this.setRadius(s.brushRadius ?? 8);
     this.toolbar.showClasses(this.classes, this.palette, s.classId ?? 1);
     this.maskLayer.style = s.outline ? 'outline' : 'fill';
     this.setDisplay({});
-    if (!this.maskLayer.drawPacked(init.mask, init.width, init.height)) this.maskLayer.draw(this.mask.buffer);
+    if (!this.maskLayer.drawPacked(init.mask, init.width, init.height))
+      this.maskLayer.draw(this.mask.buffer);
     requestAnimationFrame(() => (this.root.dataset.maskAt = performance.now().toFixed(1)));
     this.image.decoding = 'async';
     if (this.image.getAttribute('src') !== init.imageUri) this.image.src = init.imageUri;
@@ -240,7 +254,9 @@ export class EditorApp {
     this.status.setClasses(this.classes);
     this.status.showFile(init.imageName, init.maskName, init.width, init.height);
     this.status.showNotice(init.notice);
-    this.prompt.showPrompt(init.prompt, (i) => this.ask({ type: MessageType.ChangePrompt, change: { kind: 'remove', index: i } }));
+    this.prompt.showPrompt(init.prompt, (i) =>
+      this.ask({ type: MessageType.ChangePrompt, change: { kind: 'remove', index: i } }),
+    );
     if (init.proposal) this.showProposal(init.proposal);
     this.root.dataset.state = 'ready';
     this.viewportEl.focus({ preventScroll: true });
@@ -250,7 +266,11 @@ export class EditorApp {
     const mask = this.mask;
     switch (message.type) {
       case MessageType.ApplyPatch:
-        mask?.write(message.rect, unpackMask(message.values, message.rect.w * message.rect.h), message.version);
+        mask?.write(
+          message.rect,
+          unpackMask(message.values, message.rect.w * message.rect.h),
+          message.version,
+        );
         return undefined;
       case MessageType.ReplaceMask:
         mask?.replace(
@@ -265,7 +285,9 @@ export class EditorApp {
         this.showProposal(message);
         return undefined;
       case MessageType.PromptUpdate:
-        this.prompt.showPrompt(message.prompt, (i) => this.ask({ type: MessageType.ChangePrompt, change: { kind: 'remove', index: i } }));
+        this.prompt.showPrompt(message.prompt, (i) =>
+          this.ask({ type: MessageType.ChangePrompt, change: { kind: 'remove', index: i } }),
+        );
         return undefined;
       case MessageType.ClassesUpdate:
         this.setClasses(message.classes, new Uint8Array(message.palette));
@@ -274,7 +296,6 @@ export class EditorApp {
         this.trigger(message.action);
         return undefined;
       case MessageType.Automate:
-        console.log('DEBUG automate', message.action.kind, 'mask?', !!this.mask, this.root.dataset.state);
         if (message.action.kind === 'op') this.tools.perform(message.action.op);
         mask?.flush();
         return this.snapshot();
@@ -338,7 +359,10 @@ export class EditorApp {
     const px = Math.floor(x);
     const py = Math.floor(y);
     const p = this.proposal;
-    const proposed = p && px >= 0 && py >= 0 && px < p.width && py < p.height ? p.data[py * p.width + px] : undefined;
+    const proposed =
+      p && px >= 0 && py >= 0 && px < p.width && py < p.height
+        ? p.data[py * p.width + px]
+        : undefined;
     this.status.showPixel(px, py, this.mask?.at(px, py), proposed);
   }
 }

@@ -30,7 +30,9 @@ function typingInto(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el?.tagName) return false;
   const tag = el.tagName.toLowerCase();
-  return tag === 'input' || tag === 'textarea' || tag.startsWith('vscode-text') || el.isContentEditable;
+  return (
+    tag === 'input' || tag === 'textarea' || tag.startsWith('vscode-text') || el.isContentEditable
+  );
 }
 
 /** Installs the shortcuts on the window. */

@@ -35,7 +35,8 @@ export class LabelCanvas {
       const g = palette[id * 3 + 1] ?? 0;
       const b = palette[id * 3 + 2] ?? 0;
       this.colours[id] = id === 0 ? 0 : ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
-      this.faint[id] = id === 0 ? 0 : ((Math.round(alpha * 0.35) << 24) | (b << 16) | (g << 8) | r) >>> 0;
+      this.faint[id] =
+        id === 0 ? 0 : ((Math.round(alpha * 0.35) << 24) | (b << 16) | (g << 8) | r) >>> 0;
     }
   }
 
@@ -96,7 +97,8 @@ export class LabelCanvas {
     const inner = this._style === 'proposal' ? this.faint : undefined;
     if (this._style === 'fill') {
       for (let y = y0; y < y1; y++) {
-        for (let i = y * width + x0, end = y * width + x1; i < end; i++) pixels[i] = colours[data[i]];
+        for (let i = y * width + x0, end = y * width + x1; i < end; i++)
+          pixels[i] = colours[data[i]];
       }
     } else {
       for (let y = y0; y < y1; y++) {

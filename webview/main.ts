@@ -10,7 +10,6 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import { EditorApp } from './editorApp';
 import { bindKeys } from './keyboard';
 
-console.log('DEBUG webview script start');
 const root = document.getElementById('app');
 if (root) {
   const app = new EditorApp(root);

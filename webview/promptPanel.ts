@@ -42,16 +42,26 @@ export class PromptPanel {
         if (this.setSelect.value) actions.change({ kind: 'useSet', name: this.setSelect.value });
       },
     });
-    this.setRow = h('div', { class: 'row', hidden: true }, h('vscode-label', {}, 'Prompt set'), this.setSelect);
+    this.setRow = h(
+      'div',
+      { class: 'row', hidden: true },
+      h('vscode-label', {}, 'Prompt set'),
+      this.setSelect,
+    );
     this.pairList = h('ul', { class: 'pairs' });
     this.semantic = h('vscode-checkbox', {
       label: 'Semantic (every instance of the class)',
-      title: 'Semantic: segment all things of the prompt’s class; off: the instances like the prompt’s',
+      title:
+        'Semantic: segment all things of the prompt’s class; off: the instances like the prompt’s',
       onchange: () => actions.change({ kind: 'semantic', value: this.semantic.checked }),
     });
     this.runButton = h(
       'vscode-button',
-      { icon: 'sparkle', title: 'Run SegGPT on this image (Ctrl+Enter)', onclick: () => actions.run() },
+      {
+        icon: 'sparkle',
+        title: 'Run SegGPT on this image (Ctrl+Enter)',
+        onclick: () => actions.run(),
+      },
       'Run SegGPT',
     );
     this.running = h(
@@ -59,7 +69,11 @@ export class PromptPanel {
       { class: 'running', hidden: true },
       h('vscode-progress-ring', {}),
       h('span', {}, 'Segmenting…'),
-      h('vscode-button', { secondary: true, icon: 'close', onclick: () => actions.cancel() }, 'Cancel'),
+      h(
+        'vscode-button',
+        { secondary: true, icon: 'close', onclick: () => actions.cancel() },
+        'Cancel',
+      ),
     );
     this.showProposal = h('vscode-checkbox', {
       label: 'Show proposal',
@@ -74,9 +88,34 @@ export class PromptPanel {
       h(
         'div',
         { class: 'buttons' },
-        h('vscode-button', { icon: 'check', title: 'Replace the mask with the proposal (Ctrl+Shift+Enter)', onclick: () => actions.accept('replace') }, 'Accept'),
-        h('vscode-button', { secondary: true, title: 'Label only pixels that are still unlabeled', onclick: () => actions.accept('fillUnlabeled') }, 'Fill unlabeled'),
-        h('vscode-button', { secondary: true, icon: 'trash', title: 'Discard the proposal (Esc)', onclick: () => actions.discard() }, 'Discard'),
+        h(
+          'vscode-button',
+          {
+            icon: 'check',
+            title: 'Replace the mask with the proposal (Ctrl+Shift+Enter)',
+            onclick: () => actions.accept('replace'),
+          },
+          'Accept',
+        ),
+        h(
+          'vscode-button',
+          {
+            secondary: true,
+            title: 'Label only pixels that are still unlabeled',
+            onclick: () => actions.accept('fillUnlabeled'),
+          },
+          'Fill unlabeled',
+        ),
+        h(
+          'vscode-button',
+          {
+            secondary: true,
+            icon: 'trash',
+            title: 'Discard the proposal (Esc)',
+            onclick: () => actions.discard(),
+          },
+          'Discard',
+        ),
       ),
     );
     this.message = h('div', { class: 'message', role: 'status' });
@@ -89,8 +128,26 @@ export class PromptPanel {
       h(
         'div',
         { class: 'buttons' },
-        h('vscode-button', { secondary: true, icon: 'add', title: 'Pick prompt images; their masks are found by the mask template', onclick: () => actions.pick() }, 'Add…'),
-        h('vscode-button', { secondary: true, icon: 'pinned', title: 'Use this image and its saved mask as a prompt', onclick: () => actions.change({ kind: 'addCurrent' }) }, 'Add this image'),
+        h(
+          'vscode-button',
+          {
+            secondary: true,
+            icon: 'add',
+            title: 'Pick prompt images; their masks are found by the mask template',
+            onclick: () => actions.pick(),
+          },
+          'Add…',
+        ),
+        h(
+          'vscode-button',
+          {
+            secondary: true,
+            icon: 'pinned',
+            title: 'Use this image and its saved mask as a prompt',
+            onclick: () => actions.change({ kind: 'addCurrent' }),
+          },
+          'Add this image',
+        ),
       ),
       this.semantic,
       h('div', { class: 'run' }, this.runButton, this.running),
@@ -115,7 +172,13 @@ export class PromptPanel {
               { title: `${pair.image}\n${pair.mask}` },
               h('span', { class: 'codicon codicon-file-media' }),
               h('span', { class: 'label' }, pair.label),
-              h('vscode-icon', { name: 'close', 'action-icon': true, label: 'Remove', title: 'Remove from the prompt', onclick: () => remove(i) }),
+              h('vscode-icon', {
+                name: 'close',
+                'action-icon': true,
+                label: 'Remove',
+                title: 'Remove from the prompt',
+                onclick: () => remove(i),
+              }),
             ),
           )
         : [h('li', { class: 'empty' }, 'No prompt yet: add example images that have masks.')]),
@@ -129,7 +192,12 @@ export class PromptPanel {
     this.running.hidden = state !== 'running';
     this.runButton.hidden = state === 'running';
     this.proposalBox.hidden = state !== 'ready';
-    this.message.textContent = state === 'failed' ? (message ?? 'The model run failed.') : state === 'cancelled' ? 'Cancelled.' : '';
+    this.message.textContent =
+      state === 'failed'
+        ? (message ?? 'The model run failed.')
+        : state === 'cancelled'
+          ? 'Cancelled.'
+          : '';
     this.message.classList.toggle('error', state === 'failed');
   }
 

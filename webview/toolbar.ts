@@ -73,8 +73,12 @@ export class Toolbar {
       title: 'Class to draw (1–9 pick classes 1–9)',
       onchange: () => actions.setClass(Number(this.classSelect.value)),
     });
-    this.maskButton = button('eye', 'Show mask (M)', () =>
-      actions.setShowMask(!this.maskButton.hasAttribute('checked')), true);
+    this.maskButton = button(
+      'eye',
+      'Show mask (M)',
+      () => actions.setShowMask(!this.maskButton.hasAttribute('checked')),
+      true,
+    );
     this.opacityInput = h('input', {
       type: 'range',
       min: 5,
@@ -84,8 +88,12 @@ export class Toolbar {
       title: 'Mask opacity',
       oninput: () => actions.setOpacity(Number(this.opacityInput.value) / 100),
     });
-    this.outlineButton = button('circle-large-outline', 'Outline only (O)', () =>
-      actions.setOutline(!this.outlineButton.hasAttribute('checked')), true);
+    this.outlineButton = button(
+      'circle-large-outline',
+      'Outline only (O)',
+      () => actions.setOutline(!this.outlineButton.hasAttribute('checked')),
+      true,
+    );
     this.zoomLabel = h('span', { class: 'zoom-label', title: 'Zoom' });
     this.element = h(
       'div',
@@ -126,7 +134,9 @@ export class Toolbar {
   showClasses(classes: readonly ClassInfo[], palette: Uint8Array, selected: number): void {
     this.palette = palette;
     const ids = new Set(classes.map((c) => c.id));
-    const options = classes.filter((c) => c.id !== 0).map((c) => h('vscode-option', { value: c.id }, `${c.id} · ${c.name}`));
+    const options = classes
+      .filter((c) => c.id !== 0)
+      .map((c) => h('vscode-option', { value: c.id }, `${c.id} · ${c.name}`));
     let next = 1;
     while (ids.has(next) && next < 254) next++;
     options.push(h('vscode-option', { value: next }, `${next} · new class`));

@@ -163,7 +163,8 @@ export class ToolController {
         break;
       }
       case 'fill':
-        if (e.button === 0) this.perform({ kind: 'fill', x: p.x, y: p.y, value: this.ctx.classId() });
+        if (e.button === 0)
+          this.perform({ kind: 'fill', x: p.x, y: p.y, value: this.ctx.classId() });
         break;
       case 'polygon':
         if (e.button !== 0) break;
@@ -197,7 +198,11 @@ export class ToolController {
       }
     } else if (this.polygon) {
       const press = this.press;
-      if (press && !press.lasso && Math.hypot(e.clientX - press.x, e.clientY - press.y) > LASSO_START_PX) {
+      if (
+        press &&
+        !press.lasso &&
+        Math.hypot(e.clientX - press.x, e.clientY - press.y) > LASSO_START_PX
+      ) {
         press.lasso = true;
       }
       if (press?.lasso) this.polygon.push(p.x, p.y);
@@ -206,7 +211,8 @@ export class ToolController {
   }
 
   private up(e: PointerEvent): void {
-    if (this.container.hasPointerCapture(e.pointerId)) this.container.releasePointerCapture(e.pointerId);
+    if (this.container.hasPointerCapture(e.pointerId))
+      this.container.releasePointerCapture(e.pointerId);
     if (this.pan) {
       this.pan = undefined;
       this.updateCursor();
@@ -216,7 +222,10 @@ export class ToolController {
     this.stroke = undefined;
     if (stroke?.changed) {
       this.ctx.mask()?.commitPartial();
-      this.ctx.sendEdit({ kind: 'stroke', points: stroke.points, radius: stroke.radius, value: stroke.value }, stroke.base);
+      this.ctx.sendEdit(
+        { kind: 'stroke', points: stroke.points, radius: stroke.radius, value: stroke.value },
+        stroke.base,
+      );
     }
     if (this.press?.lasso) this.closePolygon();
     this.press = undefined;
@@ -229,7 +238,10 @@ export class ToolController {
     // What was drawn stays drawn: send it like a finished stroke.
     if (stroke?.changed) {
       this.ctx.mask()?.commitPartial();
-      this.ctx.sendEdit({ kind: 'stroke', points: stroke.points, radius: stroke.radius, value: stroke.value }, stroke.base);
+      this.ctx.sendEdit(
+        { kind: 'stroke', points: stroke.points, radius: stroke.radius, value: stroke.value },
+        stroke.base,
+      );
     }
   }
 
@@ -242,7 +254,14 @@ export class ToolController {
     if (last && last[0] === x && last[1] === y) return;
     stroke.points.push(x, y);
     const segment = last ? [last[0], last[1], x, y] : [x, y];
-    if (mask.applyPartial({ kind: 'stroke', points: segment, radius: stroke.radius, value: stroke.value })) {
+    if (
+      mask.applyPartial({
+        kind: 'stroke',
+        points: segment,
+        radius: stroke.radius,
+        value: stroke.value,
+      })
+    ) {
       stroke.changed = true;
     }
   }

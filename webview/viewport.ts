@@ -46,7 +46,11 @@ export class Viewport {
   fit(): void {
     const { clientWidth: cw, clientHeight: ch } = this.container;
     const scale = Math.min((cw - 16) / this.width, (ch - 16) / this.height);
-    this._zoom = clamp(Number.isFinite(scale) && scale > 0 ? Math.min(scale, 8) : 1, MIN_ZOOM, MAX_ZOOM);
+    this._zoom = clamp(
+      Number.isFinite(scale) && scale > 0 ? Math.min(scale, 8) : 1,
+      MIN_ZOOM,
+      MAX_ZOOM,
+    );
     this.panX = (cw - this.width * this._zoom) / 2;
     this.panY = (ch - this.height * this._zoom) / 2;
     this.apply();

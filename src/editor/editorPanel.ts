@@ -151,10 +151,7 @@ export class EditorPanel extends Disposable {
     const { document, services } = this;
     switch (message.type) {
       case MessageType.Ready: {
-        const t0 = Date.now();
-        console.log('DEBUG ready from', this.document.uri.fsPath);
         const init = await this.init();
-        console.log('DEBUG init built in', Date.now() - t0, 'ms');
         this.ready = true;
         return init;
       }

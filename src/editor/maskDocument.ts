@@ -10,13 +10,7 @@ import { Disposable } from '../util/dispose';
 import type { ImageSource } from './imageSource';
 import { applyBackup, decodeBackup, encodeBackup, hashMask, makeBackup } from './maskBackup';
 import { MaskEditLog, type LoggedEdit, type MaskChange } from './maskEditLog';
-import {
-  diskStamp,
-  loadMask,
-  saveMask,
-  sameStamp,
-  type DiskStamp,
-} from './maskFiles';
+import { diskStamp, loadMask, saveMask, sameStamp, type DiskStamp } from './maskFiles';
 
 /** Where a document's mask and image come from. */
 export interface MaskDocumentSource {

@@ -30,7 +30,6 @@ export interface TestDocumentState {
 export function registerTestCommands(provider: MaskEditorProvider): vscode.Disposable {
   const panelFor = (uri: vscode.Uri) => {
     const panel = provider.panelFor(uri);
-    console.log('DEBUG panelFor', uri.fsPath, panel?.document.uri.fsPath, panel?.panel.active, panel?.panel.visible);
     if (!panel) throw new Error(`no mask editor is open on ${uri.fsPath}`);
     return panel;
   };

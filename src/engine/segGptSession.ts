@@ -90,7 +90,9 @@ export class SegGptSession {
       (b) => this.runPredictions(b),
       this.currentProvider === 'cpu' ? undefined : () => this.moveToCpu(),
       options.onMemoryEvent,
-      this.currentProvider === 'webgpu' ? webgpuRowLimit(config, precision) : undefined,
+      this.currentProvider === 'webgpu'
+        ? webgpuRowLimit(config, precision, sessions.split !== undefined)
+        : undefined,
     );
   }
 
@@ -301,18 +303,23 @@ function releaseSessions(s: Sessions): Promise<void> {
   return s.full ? s.full.release() : s.split.release();
 }
 
-// onnxruntime-node 1.30's WebGPU provider returns wrong numbers, without an error, once a tensor
-// passes 4 GiB (measured on an H200: ViT-L fp16 right up to 24 rows, wrong at 32; fp32 right at 8,
-// wrong at 16; fp32 at 48 rows failed in a Conv). The largest tensor is the attention scores of
-// the 2N image and mask sequences before the merge: 2N × heads × tokens² elements.
-const WEBGPU_SAFE_BYTES = 0.9 * 2 ** 32;
+// onnxruntime-node 1.30's WebGPU provider returns wrong numbers, without an error, once the
+// attention scores of a run pass 2 GiB. Measured on an H200 with the split graphs (N sequences per
+// stream): ViT-L fp16 right up to 24 rows, wrong at 32; fp32 right at 8, wrong at 16; fp32 at 48
+// rows failed in a Conv. The full graph attends over 2N sequences before the merge.
+const WEBGPU_SAFE_BYTES = 0.9 * 2 ** 31;
 
 /** Rows per run the WebGPU provider computes correctly for this model (at least 1). */
-export function webgpuRowLimit(config: SegGptConfig, precision: Precision): number {
+export function webgpuRowLimit(
+  config: SegGptConfig,
+  precision: Precision,
+  splitGraphs = true,
+): number {
   const g = geometryOf(config);
   const tokens = g.gridH * g.gridW;
   const bytes = precision === 'fp16' ? 2 : 4;
-  const perRow = 2 * config.numAttentionHeads * tokens * tokens * bytes;
+  const sequences = splitGraphs ? 1 : 2;
+  const perRow = sequences * config.numAttentionHeads * tokens * tokens * bytes;
   return Math.max(1, Math.floor(WEBGPU_SAFE_BYTES / perRow));
 }
 

@@ -101,7 +101,8 @@ export function diagnoseCuda(f: CudaFacts): CudaDiagnosis {
     const others = new Set<string>();
     for (const l of libs) {
       for (const [name, p] of f.seen) {
-        const major = majorOf(name);
+        // Sonames only (libcudart.so.13, not .so.13.0.96 or the unversioned link).
+        const major = /\.so\.\d+$|_\d+\.dll$/i.test(name) ? majorOf(name) : undefined;
         if (family(name) === family(l) && major !== undefined && major !== majorOf(l)) {
           others.add(`${name} (${p})`);
         }

@@ -5,6 +5,7 @@ import { PRECISIONS } from '../engine/onnx/graphBuilder';
 import { installedModelName, installedModels } from './modelFiles';
 import { planModel, type ModelPlan, type PrecisionSetting } from './modelPlan';
 
+/** Re-exported from modelFiles, where the installer names its files. */
 export { installedModelName };
 
 /**

@@ -83,7 +83,9 @@ export function forEachRun(
 /** Unpacks what packMask made into `length` class ids; throws a RangeError for damaged data. */
 export function unpackMask(packed: ArrayBuffer, length: number): Uint8Array {
   const out = new Uint8Array(length);
-  const runs = forEachRun(packed, length, (value, start, count) => out.fill(value, start, start + count));
+  const runs = forEachRun(packed, length, (value, start, count) =>
+    out.fill(value, start, start + count),
+  );
   if (runs) return out;
   const src = new Uint8Array(packed);
   if (src.length !== length + 1) {

@@ -83,8 +83,18 @@ describe('e2e: apply a prompt to a folder from the palette', function () {
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'cells/val' });
     await pick.waitFor();
     await wb.screenshot('folder-pick');
-    await pick.locator('.monaco-checkbox').first().click();
-    await page.keyboard.press('Enter');
+    // Tick the folder; the list may still be settling, so click until the count says so.
+    const selected = page.locator('.quick-input-widget', { hasText: '1 Selected' });
+    for (let attempt = 0; ; attempt++) {
+      await pick.locator('.monaco-checkbox').first().click();
+      try {
+        await selected.waitFor({ timeout: 2000 });
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+    await page.locator('.quick-input-widget').getByRole('button', { name: 'OK' }).click();
     // A progress line with work done: "37/150 · 14 img/s · 8 s left".
     const toast = page.locator('.notification-toast', {
       hasText: new RegExp(`[1-9]\\d*/${VAL_IMAGES} · `),

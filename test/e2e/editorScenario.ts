@@ -76,7 +76,11 @@ async function makeWorkspace(work: string): Promise<string> {
   fs.mkdirSync(user, { recursive: true });
   fs.writeFileSync(
     path.join(user, 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'files.autoSave': 'off' }),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'files.autoSave': 'off',
+    }),
   );
   return ws;
 }
@@ -99,11 +103,15 @@ async function main(): Promise<void> {
   try {
     page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
     const payload: [string, string][] = [
-      ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${path.resolve(extension)}`],
+      [
+        'extensionDevelopmentPath',
+        `vscode-remote://127.0.0.1:${server.port}${path.resolve(extension)}`,
+      ],
     ];
     await page.goto(server.folderUrl(ws, payload));
     await waitForWorkbench(page);
-    const shot = (name: string) => page.screenshot({ path: path.join(shots, `editor-${name}.png`) });
+    const shot = (name: string) =>
+      page.screenshot({ path: path.join(shots, `editor-${name}.png`) });
 
     console.log('4000×3000 image with its mask in the mask editor:');
     const opens: OpenTimings[] = [];
@@ -116,9 +124,13 @@ async function main(): Promise<void> {
     }
     timings.bigOpens = opens;
     const probes: StrokeProbe[] = [];
-    for (let i = 0; i < 5; i++) probes.push(await probeStroke(editorFrame(page).locator('.viewport')));
+    for (let i = 0; i < 5; i++)
+      probes.push(await probeStroke(editorFrame(page).locator('.viewport')));
     timings.bigStrokeProbes = probes;
-    check(probes.every((p) => p.painted), 'probe strokes show on the 4000×3000 mask canvas');
+    check(
+      probes.every((p) => p.painted),
+      'probe strokes show on the 4000×3000 mask canvas',
+    );
     console.log(`  stroke shown after ${probes.map((p) => p.paintedMs.toFixed(1)).join(', ')} ms`);
     await shot('big-strokes');
     await closeEditors(page);
@@ -137,7 +149,9 @@ async function main(): Promise<void> {
     await frame.locator('.viewport').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press(String(STROKE_CLASS));
     for (let i = 0; i < 3; i++) await page.keyboard.press(']');
-    const [first, ...rest] = await Promise.all(STROKE.map(([x, y]) => imagePoint(page, x, y, SMALL.width)));
+    const [first, ...rest] = await Promise.all(
+      STROKE.map(([x, y]) => imagePoint(page, x, y, SMALL.width)),
+    );
     await page.mouse.move(first.x, first.y);
     await page.mouse.down();
     for (const p of rest) await page.mouse.move(p.x, p.y, { steps: 12 });
@@ -163,10 +177,16 @@ async function main(): Promise<void> {
     await shot('saved');
     check(fs.existsSync(maskPath), 'Ctrl+S wrote photo_mask.png');
     const saved = await readMaskPng(maskPath);
-    check(saved.width === SMALL.width && saved.height === SMALL.height, 'the mask has the image’s size');
+    check(
+      saved.width === SMALL.width && saved.height === SMALL.height,
+      'the mask has the image’s size',
+    );
     check(saved.text[PROVENANCE_KEYS.source] === 'human', 'the mask is marked as a person’s work');
     for (const [x, y] of STROKE) {
-      check(saved.classes[y * SMALL.width + x] === STROKE_CLASS, `stroke pixel (${x}, ${y}) is class ${STROKE_CLASS}`);
+      check(
+        saved.classes[y * SMALL.width + x] === STROKE_CLASS,
+        `stroke pixel (${x}, ${y}) is class ${STROKE_CLASS}`,
+      );
     }
     const stroked = saved.classes.filter((v) => v === STROKE_CLASS).length;
     check(stroked > 300, `the stroke covers ${stroked} pixels`);
@@ -189,7 +209,9 @@ main().then(
     process.exit(0);
   },
   (err: unknown) => {
-    console.error(`editor e2e: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(
+      `editor e2e: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     process.exit(1);
   },
 );

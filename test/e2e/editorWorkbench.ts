@@ -79,7 +79,9 @@ export async function openInMaskEditor(page: Page, file: string): Promise<OpenTi
   await item.hover();
   const started = Date.now();
   await page.keyboard.press('Enter');
-  const app = editorFrame(page).locator('#app[data-state="ready"][data-image-loaded="true"][data-mask-at]');
+  const app = editorFrame(page).locator(
+    '#app[data-state="ready"][data-image-loaded="true"][data-mask-at]',
+  );
   await app.waitFor({ timeout: 30_000 });
   const shownMs = Date.now() - started;
   const at = async (name: string) => Number(await app.getAttribute(`data-${name}`));

@@ -68,6 +68,8 @@ describe('diagnoseCuda', () => {
         foundLibs: ['libstdc++.so.6'],
         seen: new Map([
           ['libcudart.so.13', '/usr/local/cuda-13.0/lib64/libcudart.so.13'],
+          ['libcudart.so.13.0.96', '/usr/local/cuda-13.0/lib64/libcudart.so.13.0.96'],
+          ['libcudart.so', '/usr/local/cuda-13.0/lib64/libcudart.so'],
           ['libcublas.so.13', '/usr/local/cuda-13.0/lib64/libcublas.so.13'],
         ]),
       }),

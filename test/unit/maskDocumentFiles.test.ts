@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { diskStamp, loadMask, MaskMismatchError, sameStamp, saveMask } from '../../src/editor/maskFiles';
+import {
+  diskStamp,
+  loadMask,
+  MaskMismatchError,
+  sameStamp,
+  saveMask,
+} from '../../src/editor/maskFiles';
 import { ImageInputError } from '../../src/engine/imageInput';
 import { encodeMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { PROVENANCE_KEYS } from '../../src/engine/provenance';
@@ -76,8 +82,16 @@ describe('mask document files', () => {
 
   it('tells file versions apart by stamp (an atomic save makes a new inode)', async () => {
     const path = join(dir, 'stamp_mask.png');
-    const first = await saveMask(path, { width: 1, height: 1, data: new Uint8Array([1]) }, undefined);
-    const second = await saveMask(path, { width: 1, height: 1, data: new Uint8Array([1]) }, undefined);
+    const first = await saveMask(
+      path,
+      { width: 1, height: 1, data: new Uint8Array([1]) },
+      undefined,
+    );
+    const second = await saveMask(
+      path,
+      { width: 1, height: 1, data: new Uint8Array([1]) },
+      undefined,
+    );
     assert.equal(sameStamp(first, second), false);
     assert.equal(sameStamp(undefined, undefined), true);
     assert.equal(await diskStamp(join(dir, 'missing.png')), undefined);

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mulberry32 } from '../../src/engine/randomWeights';
 import { isOutOfMemory, OomRetryRunner, type OomEvent } from '../../src/engine/oomRetry';
 import { NoProviderError } from '../../src/engine/providers';
-import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
+import { VIT_LARGE } from '../../src/engine/config';
+import { SegGptSession, webgpuRowLimit, type ModelBatch } from '../../src/engine/segGptSession';
 import { maxAbsDiff } from '../support/fixtures';
-import { tinyModelPath } from '../support/tinyModel';
+import { tinyConfig, tinyModelPath } from '../support/tinyModel';
 
 // Messages as the GPU providers word an exhausted device.
 const CUDA_OOM =
@@ -167,5 +168,40 @@ describe('SegGptSession.loadPlan', () => {
       SegGptSession.loadPlan([{ modelPath: '/nonexistent/m.onnx', providers: ['cpu'] }]),
       /model file not found/,
     );
+  });
+});
+
+describe('the WebGPU row limit', () => {
+  it('keeps the attention scores of ViT-L under 2 GiB: 24 rows in float16, 12 in float32', () => {
+    // Measured on an H200: float16 right at 24 rows and wrong at 32; float32 right at 8, wrong at 16.
+    assert.equal(webgpuRowLimit(VIT_LARGE, 'fp16'), 24);
+    assert.equal(webgpuRowLimit(VIT_LARGE, 'fp32'), 12);
+    // The full graph attends over both streams before the merge: half as many rows.
+    assert.equal(webgpuRowLimit(VIT_LARGE, 'fp16', false), 12);
+    assert.ok(webgpuRowLimit(tinyConfig(), 'fp32') > 1000);
+  });
+
+  it('splits batches above a preset limit into whole prompt groups, with the same result', async () => {
+    const session = await SegGptSession.load(await tinyModelPath(), { providers: ['cpu'] });
+    try {
+      const batch = randomBatch(6, 2, 31);
+      const whole = await session.run(batch);
+      const calls: number[] = [];
+      const runner = new OomRetryRunner(
+        async (b) => {
+          calls.push(b.rows);
+          return session.run(b);
+        },
+        undefined,
+        undefined,
+        3,
+      );
+      const out = await runner.runBatch(batch);
+      assert.deepEqual(calls, [2, 2, 2], 'a limit of 3 rows runs groups of 2');
+      assert.ok(maxAbsDiff(out, whole) < 1e-5);
+      assert.equal(runner.maxRows, 3);
+    } finally {
+      await session.release();
+    }
   });
 });

@@ -39,6 +39,21 @@ describe('Segment Image', () => {
     assert.equal((await folderRow('cells')).description, '4/4');
   });
 
+  it('Show Engine Status reports model, precision, provider and threads', async () => {
+    const status = (await vscode.commands.executeCommand('seggpt.showEngineStatus')) as {
+      state: string;
+      modelPath: string;
+      precision: string;
+      provider: string;
+      threads: number;
+    };
+    assert.equal(status.state, 'ready');
+    assert.match(status.modelPath, /seggpt-tiny-random\.onnx$/);
+    assert.equal(status.precision, 'fp32');
+    assert.equal(status.provider, 'cpu');
+    assert.equal(status.threads, 0, 'seggpt.threads 0: onnxruntime decides');
+  });
+
   it('replaces a mask the model made without asking', async () => {
     const mask = ws('cells', '02_mask.png');
     const before = (await readMaskPng(mask)).text[PROVENANCE_KEYS.created];

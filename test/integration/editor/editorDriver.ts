@@ -60,7 +60,8 @@ export async function webviewState(
   );
   const host = await hostState(uri);
   // Before its Init message the webview has no mask yet: version -1, nothing packed.
-  const pixels = result.version < 0 ? new Uint8Array(0) : unpackMask(result.mask, host.width * host.height);
+  const pixels =
+    result.version < 0 ? new Uint8Array(0) : unpackMask(result.mask, host.width * host.height);
   return { ...result, pixels };
 }
 

@@ -87,6 +87,8 @@ async function install(
   userDataDir: string,
 ): Promise<string | undefined> {
   if (process.env.SEGGPT_TEST_VSCODE === 'code-server') {
+    // Installs code-server into .cache/ unless it is there (the other suites do the same).
+    sh('bash', [path.join(repoRoot(), 'test', 'harness', 'installCodeServer.sh')], repoRoot());
     sh(
       codeServerBin(),
       [
