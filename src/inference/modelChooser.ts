@@ -8,7 +8,7 @@ import type { ModelChooser } from './workerInferenceService';
 
 /** Said when there is no model at all. */
 export const NO_MODEL_MESSAGE =
-  'No SegGPT model is set up. Choose a converted model file with "SegGPT: Select Model…" (setting seggpt.modelPath).';
+  'No SegGPT model is set up. Run "SegGPT: Download Model", or "SegGPT: Import Model from File…" on an offline machine, or choose a converted model with "SegGPT: Select Model…" (setting seggpt.modelPath).';
 
 /** A chooser reading the settings on every request, so a change applies to the next one. */
 export function createModelChooser(context: vscode.ExtensionContext): ModelChooser {
