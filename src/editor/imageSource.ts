@@ -20,8 +20,10 @@ export interface ImageSource {
 
 const NEEDS_CONVERSION = new Set(['.tif', '.tiff']);
 
+/** sharp on first use; `require` because the packaged extension ships its CommonJS entry only. */
 async function loadSharp(): Promise<typeof import('sharp')> {
-  return (await import('sharp')).default;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('sharp') as typeof import('sharp');
 }
 
 function firstLine(err: unknown): string {

@@ -5,10 +5,14 @@ import { decode, hasPngSignature, type DecodedPng } from 'fast-png';
 import type sharpModule from 'sharp';
 import type { SegGptGeometry } from './config';
 
-/** sharp, loaded on first use: importing this module stays cheap for the extension host. */
-let sharpLoaded: Promise<typeof sharpModule> | undefined;
-function loadSharp(): Promise<typeof sharpModule> {
-  sharpLoaded ??= import('sharp').then((m) => m.default);
+/**
+ * sharp, loaded on first use: importing this module stays cheap for the extension host.
+ * `require`, not `import()`: the packaged extension ships sharp's CommonJS entry only.
+ */
+let sharpLoaded: typeof sharpModule | undefined;
+function loadSharp(): typeof sharpModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sharpLoaded ??= require('sharp') as typeof sharpModule;
   return sharpLoaded;
 }
 
@@ -86,7 +90,7 @@ function checkSize(label: string, width: number | undefined, height: number | un
 
 /** Reads only the header (without sharp's pixel limit, to say why) and refuses huge images. */
 async function checkHeader(input: string | Uint8Array, label: string): Promise<string | undefined> {
-  const sharp = await loadSharp();
+  const sharp = loadSharp();
   const meta = await sharp(input, { limitInputPixels: false }).metadata();
   checkSize(label, meta.width, meta.height);
   return meta.format;
@@ -113,7 +117,7 @@ export async function loadImageTensor(
   const label = labelOf(input);
   try {
     await checkHeader(input, label);
-    const sharp = await loadSharp();
+    const sharp = loadSharp();
     const image = sharp(input, SHARP_OPTIONS);
     // Decode to plain RGB at full size, then resize in TS like Pillow. Alpha is dropped before
     // resampling, as PIL's convert('RGB') does (sharp resizes premultiplied). sharp's own cubic
@@ -410,7 +414,7 @@ function isIndexed(png: DecodedPng): boolean {
 
 /** EXIF orientation of an encoded image per sharp (PNGs can carry an eXIf chunk); 1 if none. */
 async function orientationOf(bytes: Uint8Array): Promise<number> {
-  const sharp = await loadSharp();
+  const sharp = loadSharp();
   return (await sharp(bytes, SHARP_OPTIONS).metadata()).orientation ?? 1;
 }
 
@@ -480,7 +484,7 @@ export async function loadMaskClassMap(path: string): Promise<ClassMap> {
       return orientMap({ classes: map, width, height }, await orientationOf(bytes));
     }
     const format = await checkHeader(bytes, label);
-    const sharp = await loadSharp();
+    const sharp = loadSharp();
     const image = sharp(bytes, SHARP_OPTIONS);
     const { data, info } = await image
       .autoOrient()
