@@ -2,26 +2,18 @@
  * `npm run bench`: speed, fidelity and memory of the SegGPT engine on random weights.
  *
  * Builds (or reuses) random-weight models of the full ViT-L config in .cache/bench/, then runs
- * the selected sections (see section.ts) and prints a table; `--json FILE` writes every figure.
+ * the selected sections (see section.ts), each in a fresh process, and prints a table;
+ * `--json FILE` writes every figure with the machine description.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ConfigError,
-  geometryOf,
-  parseConfig,
-  VIT_LARGE,
-  type SegGptConfig,
-} from '../src/engine/config';
-import type { Precision } from '../src/engine/onnx/graphBuilder';
+import { ConfigError, geometryOf, type SegGptConfig } from '../src/engine/config';
+import { CACHE_DIR, describeModel, loadConfig } from './context';
 import { cpuPeak } from './cpuPeak';
-import { docNominalFlops, forwardFlops, isVitLargeShape, NOMINAL_VIT_L_FLOPS } from './flops';
 import { loadSnapshot, machineInfo } from './machine';
-import { configHash, ensureModel, type CachedModel } from './modelCache';
 import { parseArgs, usage, UsageError } from './options';
-import { makeQuery } from './query';
-import type { BenchContext, BenchOptions, FigureValue, Section } from './section';
+import { childMain, runHere, runInChild, type SectionOutcome } from './runner';
+import type { BenchOptions, FigureValue, Section } from './section';
 import { batchSection } from './sections/batch';
 import { cpuFastSection } from './sections/cpuFast';
 import { cpuFp32Section } from './sections/cpuFp32';
@@ -30,7 +22,7 @@ import { latencySection } from './sections/latency';
 import { round } from './stats';
 import { printHeadline, printTable } from './table';
 
-/** Every section, in the order they run. Later sections may use results of earlier ones. */
+/** Every section, in the order they run. */
 const SECTIONS: readonly Section[] = [
   gemmSection,
   cpuFp32Section,
@@ -39,32 +31,27 @@ const SECTIONS: readonly Section[] = [
   batchSection,
 ];
 
-const CACHE_DIR = path.resolve('.cache', 'bench');
-
-function loadConfig(configPath: string | undefined): SegGptConfig {
-  if (!configPath) return parseConfig({});
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${configPath}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  return parseConfig(raw);
-}
-
-/** Temporary folders made by sections; removed when the process exits. */
-function tempDirs(): (prefix: string) => string {
-  const made: string[] = [];
-  process.once('exit', () => {
-    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-  });
-  return (prefix) => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), `seggpt-bench-${prefix}-`));
-    made.push(d);
-    return d;
-  };
+function printHeader(opts: BenchOptions, config: SegGptConfig, date: string): void {
+  const { isVitL, label, flops, nominalFlops } = describeModel(opts, config);
+  const machine = machineInfo();
+  const peak = cpuPeak(opts.threads);
+  const geo = geometryOf(config);
+  console.log(`SegGPT bench — ${date}`);
+  console.log(
+    `machine: ${machine.cpu_model}, ${machine.cores} cores, ${machine.total_memory_gib} GiB, ` +
+      `node ${machine.node_version}, onnxruntime-node ${machine.onnxruntime_node_version}, ` +
+      `load avg ${machine.load_average_1m}, CPU pressure ${machine.cpu_pressure_avg10 ?? '?'}%`,
+  );
+  console.log(`fp32 peak: ${peak.fp32PeakGflops} GFLOP/s = ${peak.basis}`);
+  console.log(
+    `model: ${isVitL ? 'ViT-L' : label} (hidden ${config.hiddenSize}, ${config.numHiddenLayers} layers, ` +
+      `canvas ${config.imageSize.join('×')}, ${geo.gridH}×${geo.gridW} patches)`,
+  );
+  const tf = (x: number): string => (x / 1e12).toFixed(x >= 1e11 ? 3 : 6);
+  console.log(
+    `work per query: ${tf(flops.total)} TFLOP (encoder ${tf(flops.encoder)}, decoder ${tf(flops.decoder)}); ` +
+      `nominal ${tf(nominalFlops)} TFLOP; widened-attention extra ${tf(flops.widenedAttentionExtra)} TFLOP`,
+  );
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -86,66 +73,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
+  if (opts.sectionOut) return childMain(SECTIONS, opts, config);
 
-  const isVitL = !opts.configPath && isVitLargeShape(config, VIT_LARGE);
-  const label = opts.configPath ? `config-${configHash(config)}` : 'vit-large';
-  const flops = forwardFlops(config, 1);
-  const nominalFlops = isVitLargeShape(config, VIT_LARGE)
-    ? NOMINAL_VIT_L_FLOPS
-    : docNominalFlops(config);
+  const date = new Date().toISOString();
   const machine = machineInfo();
   const peak = cpuPeak(opts.threads);
-  const date = new Date().toISOString();
-  const geo = geometryOf(config);
-
-  console.log(`SegGPT bench — ${date}`);
-  console.log(
-    `machine: ${machine.cpu_model}, ${machine.cores} cores, ${machine.total_memory_gib} GiB, ` +
-      `node ${machine.node_version}, onnxruntime-node ${machine.onnxruntime_node_version}, ` +
-      `load avg ${machine.load_average_1m}, CPU pressure ${machine.cpu_pressure_avg10 ?? '?'}%`,
-  );
-  console.log(`fp32 peak: ${peak.fp32PeakGflops} GFLOP/s = ${peak.basis}`);
-  console.log(
-    `model: ${isVitL ? 'ViT-L' : label} (hidden ${config.hiddenSize}, ${config.numHiddenLayers} layers, ` +
-      `canvas ${config.imageSize.join('×')}, ${geo.gridH}×${geo.gridW} patches)`,
-  );
-  const tf = (x: number): string => (x / 1e12).toFixed(x >= 1e11 ? 3 : 6);
-  console.log(
-    `work per query: ${tf(flops.total)} TFLOP (encoder ${tf(flops.encoder)}, decoder ${tf(flops.decoder)}); ` +
-      `nominal ${tf(nominalFlops)} TFLOP; widened-attention extra ${tf(flops.widenedAttentionExtra)} TFLOP`,
-  );
-
-  const models = new Map<Precision, Promise<CachedModel>>();
-  let prefix = '';
-  const log = (s: string): void => console.log(`${prefix}${s}`);
-  const ctx: BenchContext = {
-    opts,
-    config,
-    label,
-    flops,
-    nominalFlops,
-    cacheDir: CACHE_DIR,
-    query: makeQuery(config, opts.seed),
-    shared: {},
-    model(precision) {
-      let m = models.get(precision);
-      if (!m) {
-        m = ensureModel({
-          dir: CACHE_DIR,
-          name: label,
-          config,
-          precision,
-          seed: opts.seed,
-          rebuild: opts.rebuild,
-          log,
-        });
-        models.set(precision, m);
-      }
-      return m;
-    },
-    log,
-    tempDir: tempDirs(),
-  };
+  const { isVitL, label, flops, nominalFlops } = describeModel(opts, config);
+  printHeader(opts, config, date);
 
   const figures: Record<string, FigureValue> = {
     tflop_per_query: round(flops.total / 1e12, 5),
@@ -162,31 +96,29 @@ async function main(argv: readonly string[]): Promise<number> {
       `\n[${section.name}] ${section.summary} (load avg ${before.load_average_1m}, ` +
         `CPU pressure ${before.cpu_pressure_avg10 ?? '?'}%)`,
     );
-    prefix = '  ';
+    const outcome: SectionOutcome = opts.inProcess
+      ? await runHere(section, opts, config, (m) => console.log(`  ${m}`))
+      : await runInChild(section.name, argv, __filename);
+    const after = loadSnapshot();
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`  ${section.name}: ${secs.toFixed(0)} s, load avg now ${after.load_average_1m}`);
     const own: Record<string, FigureValue> = {};
-    try {
-      const result = await section.run(ctx);
-      for (const [k, v] of Object.entries(result.figures)) {
+    if (outcome.ok) {
+      for (const [k, v] of Object.entries(outcome.result.figures)) {
         if (k in figures) throw new Error(`section ${section.name} repeats figure ${k}`);
         figures[k] = v;
         own[k] = v;
       }
-      details[section.name] = { ...result.details };
-    } catch (err) {
+    } else {
       failed.push(section.name);
-      const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      console.error(`  section ${section.name} failed: ${msg}`);
-      details[section.name] = { error: err instanceof Error ? err.message : String(err) };
+      console.error(`  section ${section.name} failed: ${outcome.error}`);
     }
-    const after = loadSnapshot();
-    const secs = (performance.now() - t0) / 1000;
-    Object.assign(details[section.name] as object, {
+    details[section.name] = {
+      ...(outcome.ok ? outcome.result.details : { error: outcome.error }),
       load_before: before,
       load_after: after,
       seconds: round(secs),
-    });
-    log(`${section.name}: ${secs.toFixed(0)} s, load avg now ${after.load_average_1m}`);
-    prefix = '';
+    };
     groups.push([section.name, own]);
   }
 

@@ -11,6 +11,7 @@ import { readModelInfo } from '../src/engine/modelInfo';
 import { GRAPH_IO } from '../src/engine/onnx/seggptGraph';
 import { SegGptSession, type ModelBatch } from '../src/engine/segGptSession';
 import { makeQuery } from './query';
+import { peakRssMib } from './timing';
 
 /** What to measure. */
 export interface ColdRequest {
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     minorFaults,
     rssAfterLoadMib,
     rssAfterRunsMib,
-    peakRssMib: process.resourceUsage().maxRSS / 1024,
+    peakRssMib: peakRssMib(),
   });
 }
 

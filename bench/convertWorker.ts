@@ -6,6 +6,7 @@ import { parseConfig } from '../src/engine/config';
 import { convertModel } from '../src/engine/convert';
 import { RandomWeights } from '../src/engine/randomWeights';
 import type { ConvertReply, ConvertRequest } from './modelCache';
+import { peakRssMib } from './timing';
 
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? '{}') as ConvertRequest;
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     dataPath: result.dataPath,
     bytes: result.bytes,
     convertMs,
-    peakRssMib: process.resourceUsage().maxRSS / 1024,
+    peakRssMib: peakRssMib(),
   };
   send(reply);
 }

@@ -13,6 +13,8 @@ import { SegGptSession } from '../src/engine/segGptSession';
 import { fixtureDir } from './fixtureFidelity';
 import { configHash, ensureModel } from './modelCache';
 import { writeSyntheticSet } from './syntheticSet';
+import type { FigureValue } from './section';
+import { round } from './stats';
 import { rssMib } from './timing';
 
 /** RSS after every `every` images, and the job's outcome. */
@@ -100,4 +102,33 @@ export async function flatMemoryRun(opts: {
   } finally {
     await session.release();
   }
+}
+
+/** The figures (and a log line) of a flatness run: RSS at 100 images and at the end. */
+export function summarizeFlat(flat: FlatMemoryResult): {
+  figures: Record<string, FigureValue>;
+  checkpoints: { done: number; rss_mib: number; heap_used_mib: number }[];
+  line: string;
+} {
+  const at100 = flat.checkpoints.find((c) => c.done >= Math.min(100, flat.images))?.rssMib;
+  const end = flat.checkpoints.at(-1)?.rssMib;
+  return {
+    figures: {
+      flat_images: flat.images,
+      flat_written: flat.written,
+      flat_images_per_s: round(flat.images / flat.seconds),
+      flat_rss_start_mib: round(flat.rssStartMib),
+      flat_rss_at_100_mib: at100 === undefined ? null : round(at100),
+      flat_rss_at_end_mib: end === undefined ? null : round(end),
+      flat_rss_growth_mib: at100 === undefined || end === undefined ? null : round(end - at100, 3),
+    },
+    checkpoints: flat.checkpoints.map((c) => ({
+      done: c.done,
+      rss_mib: round(c.rssMib),
+      heap_used_mib: round(c.heapUsedMib),
+    })),
+    line:
+      `${flat.written} written, ${flat.failed} failed in ${flat.seconds.toFixed(1)} s; RSS (MiB) ` +
+      flat.checkpoints.map((c) => `${c.done}: ${c.rssMib.toFixed(0)}`).join(', '),
+  };
 }

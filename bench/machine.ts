@@ -100,3 +100,33 @@ export function machineInfo(): MachineInfo {
     ...loadSnapshot(),
   };
 }
+
+/** Runnable tasks other than the reader, from /proc/loadavg ("running/total"); null if unknown. */
+function othersRunnable(): number | null {
+  try {
+    const field = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[3] ?? '';
+    const running = Number(field.split('/')[0]);
+    return Number.isFinite(running) ? Math.max(0, running - 1) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits (up to `maxMs`) until other tasks were runnable in at most a quarter of the samples
+ * (every 250 ms) over the last `quietMs`; returns how long it waited. For timing on a shared
+ * machine: call it before a sample, while this process is idle, so samples start in a lull.
+ */
+export async function waitQuiet(maxMs: number, quietMs = 3000): Promise<number> {
+  if (othersRunnable() === null) return 0;
+  const start = performance.now();
+  const window: number[] = [];
+  const size = Math.max(1, Math.round(quietMs / 250));
+  while (performance.now() - start < maxMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    window.push((othersRunnable() ?? 0) > 0 ? 1 : 0);
+    if (window.length > size) window.shift();
+    if (window.length === size && window.reduce((a, b) => a + b, 0) <= size / 4) break;
+  }
+  return performance.now() - start;
+}

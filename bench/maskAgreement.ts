@@ -32,6 +32,7 @@ export async function maskAgreement(
   candidate: SegGptSession,
   set: SyntheticSet,
   log: (m: string) => void,
+  settle: () => Promise<void> = async () => {},
 ): Promise<AgreementResult> {
   const spec = { pairs: [{ image: set.promptImage, mask: set.promptMask }], semantic: false };
   const refSeg = new Segmenter(reference, await preparePrompt(spec, reference.geometry));
@@ -47,6 +48,7 @@ export async function maskAgreement(
   let softDiff = 0;
   for (const [k, image] of set.images.entries()) {
     const tensor = await loadImageTensor(image, reference.geometry);
+    await settle();
     const run = async (seg: Segmenter, times: Timed<unknown>[]): Promise<PredictionMaps> => {
       const t = await timed(() => seg.segment([tensor]));
       times.push({ value: undefined, ms: t.ms, cpuMs: t.cpuMs });

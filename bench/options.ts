@@ -17,6 +17,7 @@ export const DEFAULTS = {
   batchPrecision: 'int8' as Precision,
   flatImages: 1000,
   agreementImages: 8,
+  waitQuietS: 0,
 } as const;
 
 /** The usage text, listing `sections`. */
@@ -44,6 +45,9 @@ Options:
   --batch-precision P  model of the batch section: fp32 or int8 (default ${DEFAULTS.batchPrecision})
   --flat-images N      images of the memory-flatness run, tiny model (default ${DEFAULTS.flatImages}; 0 skips it)
   --latency-sweep      latency: also try every session-option variant (slower)
+  --wait-quiet S       before each timed sample, wait up to S seconds until other processes
+                       pause (a shared machine); the time waited is recorded (default 0: off)
+  --in-process         run all sections in this process (default: a fresh process each)
   --rebuild            rebuild the cached models even if their stamps match
   --seed N             seed of the random weights (default 0)
   --help               this text
@@ -79,6 +83,8 @@ export function parseArgs(
     flatImages: DEFAULTS.flatImages,
     agreementImages: DEFAULTS.agreementImages,
     latencySweep: false,
+    waitQuietMs: DEFAULTS.waitQuietS * 1000,
+    inProcess: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -148,6 +154,15 @@ export function parseArgs(
         break;
       case '--latency-sweep':
         o.latencySweep = true;
+        break;
+      case '--wait-quiet':
+        o.waitQuietMs = integer(flag, value(), 0) * 1000;
+        break;
+      case '--in-process':
+        o.inProcess = true;
+        break;
+      case '--section-out':
+        o.sectionOut = str();
         break;
       case '--rebuild':
         o.rebuild = true;

@@ -2,6 +2,8 @@
  * The bench is a list of named sections. Each measures one thing and returns flat figures that
  * are merged into the results (so keys must be unique across sections: prefix them, e.g.
  * `cpu_fast_…`, `gpu_…`). Add a section by writing a `Section` and listing it in bench.ts.
+ * Each section runs in a fresh child process (unless --in-process), so memory figures and
+ * warm-up effects of one section do not leak into the next; sections share nothing but files.
  */
 import type { SegGptConfig } from '../src/engine/config';
 import type { Precision } from '../src/engine/onnx/graphBuilder';
@@ -38,6 +40,12 @@ export interface BenchOptions {
   readonly flatImages: number;
   /** Latency section: try every session-option variant, not just the default and the advice. */
   readonly latencySweep: boolean;
+  /** Longest wait for a quiet machine before each timed sample, ms (0: do not wait). */
+  readonly waitQuietMs: number;
+  /** Run every section in this process instead of one fresh child process per section. */
+  readonly inProcess: boolean;
+  /** Internal: run as the child for one section and write its result to this file. */
+  readonly sectionOut?: string;
 }
 
 /** A figure: plain JSON scalars only (null = not measured). */
@@ -49,14 +57,6 @@ export interface SectionResult {
   readonly figures: Record<string, FigureValue>;
   /** Anything larger (samples, profile tables), kept under `details.<section>` in the JSON. */
   readonly details?: Record<string, unknown>;
-}
-
-/** Results of earlier sections that later ones may build on (e.g. error against fp32). */
-export interface SharedResults {
-  /** fp32 CPU prediction for `BenchContext.query`. */
-  fp32Prediction?: Float32Array;
-  /** fp32 CPU median latency, ms (for speed-ups). */
-  fp32LatencyMs?: number;
 }
 
 /** What every section gets. */
@@ -75,11 +75,15 @@ export interface BenchContext {
   readonly query: ModelBatch;
   /** A converted random-weight model of this config (built once, then reused). */
   model(precision: Precision): Promise<CachedModel>;
-  readonly shared: SharedResults;
   /** Prints a progress line (stdout), indented under the section heading. */
   log(msg: string): void;
   /** A fresh temporary folder, removed when the bench exits. */
   tempDir(prefix: string): string;
+  /**
+   * Call before each timed sample: with --wait-quiet, waits (bounded) until other processes
+   * pause; otherwise returns at once.
+   */
+  settle(): Promise<void>;
 }
 
 /** One part of the bench. */

@@ -1,4 +1,5 @@
 /** Timing helpers: wall and process CPU time of one call, RSS in MiB, error statistics. */
+import * as fs from 'node:fs';
 
 const MIB = 1024 * 1024;
 
@@ -81,4 +82,18 @@ export function sampleRss(everyMs = 250): { stop(): { tMs: number; rssMib: numbe
       return samples;
     },
   };
+}
+
+/**
+ * This process's peak RSS, MiB. On Linux from VmHWM, which starts afresh at exec; the rusage
+ * maximum would carry over the parent's peak (Linux keeps ru_maxrss across execve).
+ */
+export function peakRssMib(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }

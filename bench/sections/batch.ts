@@ -12,9 +12,9 @@ import { preparePrompt } from '../../src/engine/promptSet';
 import { modelProvenance } from '../../src/engine/provenance';
 import { Segmenter } from '../../src/engine/segmenter';
 import { SegGptSession } from '../../src/engine/segGptSession';
-import { flatMemoryRun } from '../flatMemory';
+import { flatMemoryRun, summarizeFlat } from '../flatMemory';
 import type { FigureValue, Section } from '../section';
-import { round } from '../stats';
+import { round, summarize } from '../stats';
 import { writeSyntheticSet } from '../syntheticSet';
 import { rssMib, sampleRss } from '../timing';
 
@@ -31,6 +31,27 @@ export const batchSection: Section = {
     'runBatchJob over a folder vs the model alone: images/s, efficiency, RSS; memory over 1,000 images',
   async run(ctx) {
     const { opts } = ctx;
+    const figures: Record<string, FigureValue> = {};
+    const details: Record<string, unknown> = {};
+    // First, while this process is fresh, so that no memory a released session left in the
+    // allocator can hide growth.
+    if (opts.flatImages > 0) {
+      ctx.log(`memory over ${opts.flatImages} images (tiny fixture-config model) …`);
+      const flat = await flatMemoryRun({
+        count: opts.flatImages,
+        cacheDir: ctx.cacheDir,
+        workDir: ctx.tempDir('flat'),
+        threads: opts.threads,
+        batchSize: opts.batchSize,
+        seed: opts.seed,
+        log: ctx.log,
+      });
+      const summary = summarizeFlat(flat);
+      ctx.log(summary.line);
+      Object.assign(figures, summary.figures);
+      details['flat_checkpoints'] = summary.checkpoints;
+    }
+
     const n = opts.batchImages;
     const model = await ctx.model(opts.batchPrecision);
     ctx.log(`writing ${n} synthetic images (JPEG, 480–800 px) …`);
@@ -39,8 +60,6 @@ export const batchSection: Section = {
       providers: ['cpu'],
       threads: opts.threads,
     });
-    const figures: Record<string, FigureValue> = {};
-    const details: Record<string, unknown> = {};
     try {
       const prompt = await preparePrompt(
         { pairs: [{ image: set.promptImage, mask: set.promptMask }], semantic: false },
@@ -61,8 +80,12 @@ export const batchSection: Section = {
         ctx.log(`warm-up ${i + 1}/${warm}: ${(s * 1000).toFixed(0)} ms`);
       }
 
-      const half = Math.ceil(n / 2);
-      const halves = [set.images.slice(0, half), set.images.slice(half)].filter((h) => h.length);
+      // Rounds over quarters of the folder, in the order MJ JM JM MJ (M: model only, J: job),
+      // so that a drift in machine load during the section affects both alike.
+      const rounds = Math.min(4, n);
+      const chunks = Array.from({ length: rounds }, (_, k) =>
+        set.images.slice(Math.round((k * n) / rounds), Math.round(((k + 1) * n) / rounds)),
+      );
       const modelOnly = async (imgs: readonly string[]): Promise<number> =>
         seconds(async () => {
           for (let i = 0; i < imgs.length; i += opts.batchSize) {
@@ -87,21 +110,23 @@ export const batchSection: Section = {
         return r.seconds;
       };
       const t = { model: 0, job: 0 };
+      const ratios: number[] = [];
       const rssStart = rssMib();
       const sampler = sampleRss(250);
-      const order: ('model' | 'job')[][] = [
-        ['model', 'job'],
-        ['job', 'model'],
-      ];
-      for (const [k, imgs] of halves.entries()) {
-        for (const kind of order[k] as ('model' | 'job')[]) {
-          const s = kind === 'model' ? await modelOnly(imgs) : await job(imgs);
-          t[kind] += s;
+      for (const [k, imgs] of chunks.entries()) {
+        const order: ('model' | 'job')[] =
+          k % 4 === 0 || k % 4 === 3 ? ['model', 'job'] : ['job', 'model'];
+        const took = { model: 0, job: 0 };
+        for (const kind of order) {
+          await ctx.settle();
+          took[kind] = kind === 'model' ? await modelOnly(imgs) : await job(imgs);
+          t[kind] += took[kind];
           ctx.log(
-            `${kind === 'model' ? 'model only' : 'batch job '} ${imgs.length} images: ` +
-              `${s.toFixed(1)} s (${(imgs.length / s).toFixed(3)} images/s), RSS ${rssMib().toFixed(0)} MiB`,
+            `round ${k + 1}/${rounds} ${kind === 'model' ? 'model only' : 'batch job '} ${imgs.length} images: ` +
+              `${took[kind].toFixed(1)} s (${(imgs.length / took[kind]).toFixed(3)} images/s), RSS ${rssMib().toFixed(0)} MiB`,
           );
         }
+        ratios.push(took.model / took.job);
       }
       const rss = sampler.stop();
       const rssEnd = rssMib();
@@ -118,6 +143,7 @@ export const batchSection: Section = {
         batch_images_per_s: round(jobRate),
         model_only_images_per_s: round(modelRate),
         batch_efficiency: round(jobRate / modelRate, 4),
+        batch_efficiency_round_median: round(summarize(ratios).median, 4),
         batch_rss_start_mib: round(rssStart),
         batch_rss_end_mib: round(rssEnd),
         batch_rss_max_mib: round(Math.max(...rss.map((r) => r.rssMib))),
@@ -126,45 +152,11 @@ export const batchSection: Section = {
         .filter((_, i) => i % 4 === 0 || i === rss.length - 1)
         .map((r) => ({ t_s: round(r.tMs / 1000, 4), rss_mib: round(r.rssMib) }));
       details['seconds'] = { model_only: round(t.model), batch_job: round(t.job) };
+      details['round_efficiencies'] = ratios.map((r) => round(r, 4));
     } finally {
       await session.release();
     }
 
-    if (opts.flatImages > 0) {
-      ctx.log(`memory over ${opts.flatImages} images (tiny fixture-config model) …`);
-      const flat = await flatMemoryRun({
-        count: opts.flatImages,
-        cacheDir: ctx.cacheDir,
-        workDir: ctx.tempDir('flat'),
-        threads: opts.threads,
-        batchSize: opts.batchSize,
-        seed: opts.seed,
-        log: ctx.log,
-      });
-      const at = (done: number): number | null =>
-        flat.checkpoints.find((c) => c.done >= done)?.rssMib ?? null;
-      const first = at(Math.min(100, flat.images));
-      const end = flat.checkpoints.at(-1)?.rssMib ?? null;
-      ctx.log(
-        `${flat.written} written, ${flat.failed} failed in ${flat.seconds.toFixed(1)} s; RSS ` +
-          flat.checkpoints.map((c) => `${c.done}: ${c.rssMib.toFixed(0)}`).join(', ') +
-          ' MiB',
-      );
-      Object.assign(figures, {
-        flat_images: flat.images,
-        flat_written: flat.written,
-        flat_images_per_s: round(flat.images / flat.seconds),
-        flat_rss_start_mib: round(flat.rssStartMib),
-        flat_rss_at_100_mib: first === null ? null : round(first),
-        flat_rss_at_end_mib: end === null ? null : round(end),
-        flat_rss_growth_mib: first === null || end === null ? null : round(end - first, 3),
-      });
-      details['flat_checkpoints'] = flat.checkpoints.map((c) => ({
-        done: c.done,
-        rss_mib: round(c.rssMib),
-        heap_used_mib: round(c.heapUsedMib),
-      }));
-    }
     return { figures, details };
   },
 };

@@ -83,12 +83,13 @@ export const cpuFastSection: Section = {
       const set = await writeSyntheticSet(ctx.tempDir('agreement'), opts.agreementImages, {
         seed: opts.seed + 11,
       });
-      const agree = await maskAgreement(fp32, int8, set, ctx.log);
+      const agree = await maskAgreement(fp32, int8, set, ctx.log, () => ctx.settle());
 
       // Timed pairs, order flipping each pair; done last so a profile counts only these runs.
       const tF32: Timed<unknown>[] = [];
       const tI8: Timed<unknown>[] = [];
       for (let i = 0; i < opts.runs; i++) {
+        await ctx.settle();
         const first = i % 2 === 0 ? ([fp32, tF32] as const) : ([int8, tI8] as const);
         const second = i % 2 === 0 ? ([int8, tI8] as const) : ([fp32, tF32] as const);
         first[1].push(await timed(() => first[0].run(ctx.query)));

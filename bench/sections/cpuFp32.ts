@@ -5,7 +5,7 @@ import { cpuPeak } from '../cpuPeak';
 import { reportProfile } from '../profile';
 import type { Section } from '../section';
 import { round, summarize } from '../stats';
-import { cpuShare, timed, type Timed } from '../timing';
+import { cpuShare, peakRssMib, timed, type Timed } from '../timing';
 
 const MIB = 1024 * 1024;
 
@@ -58,17 +58,16 @@ export const cpuFp32Section: Section = {
 
       const runs: Timed<unknown>[] = [];
       for (let i = 0; i < opts.runs; i++) {
+        await ctx.settle();
         runs.push(await timed(() => session.run(ctx.query)));
         ctx.log(`run ${i + 1}/${opts.runs}: ${(runs[i]?.ms ?? 0).toFixed(0)} ms`);
       }
       const samples = runs.map((r) => r.ms);
-      const peakRssMib = process.resourceUsage().maxRSS / 1024;
+      const peakRss = peakRssMib();
       const lat = summarize(samples);
       const seconds = lat.median / 1000;
       const peak = cpuPeak(opts.threads);
       const gflops = ctx.flops.total / seconds / 1e9;
-      ctx.shared.fp32Prediction = first;
-      ctx.shared.fp32LatencyMs = lat.median;
 
       const details: Record<string, unknown> = {
         samples_ms: samples.map((s) => round(s, 5)),
@@ -103,7 +102,7 @@ export const cpuFp32Section: Section = {
           cpu_fp32_first_run_ms: round(firstRunMs),
           cpu_fp32_time_to_first_mask_ms: round(firstQueryMs),
           rss_after_load_mib: round(rssAfterLoadMib),
-          peak_rss_mib: round(peakRssMib),
+          peak_rss_mib: round(peakRss),
           runs: opts.runs,
           warmup_runs: opts.warmup,
           model_mib: round(model.bytes / MIB),

@@ -42,6 +42,7 @@ export const latencySection: Section = {
       // Alternate which precision goes first, so neither always meets the same machine state.
       const order = k % 2 === 0 ? precisions : [...precisions].reverse();
       for (const p of order) {
+        await ctx.settle();
         const r = await coldStart(paths.get(p) as string, v, {
           threads: opts.threads,
           runs,

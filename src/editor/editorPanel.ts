@@ -78,7 +78,10 @@ export class EditorPanel extends Disposable {
   ) {
     super();
     this.channel = new MessageHandler(
-      (envelope) => void panel.webview.postMessage(envelope),
+      (envelope) => {
+        void panel.webview.postMessage(envelope);
+        if (envelope.body?.type === MessageType.Init) this.initPosted(envelope.body.version);
+      },
       (message) => this.handle(message),
       (err) =>
         void vscode.window.showErrorMessage(
@@ -131,6 +134,15 @@ export class EditorPanel extends Disposable {
     );
   }
 
+  /**
+   * The webview has its Init (posted just now): later messages may go out. If the mask changed
+   * between taking that snapshot and posting it, send the whole mask again.
+   */
+  private initPosted(version: number): void {
+    this.ready = true;
+    if (version !== this.document.version) this.post(this.replaceMessage());
+  }
+
   private post(message: ToWebviewMessage): void {
     if (this.ready) this.channel.send(message);
   }
@@ -150,11 +162,9 @@ export class EditorPanel extends Disposable {
   private async handle(message: FromWebviewMessage): Promise<ToWebviewMessage | undefined> {
     const { document, services } = this;
     switch (message.type) {
-      case MessageType.Ready: {
-        const init = await this.init();
-        this.ready = true;
-        return init;
-      }
+      case MessageType.Ready:
+        this.ready = false; // a reloaded page: nothing goes out until its new Init has
+        return this.init();
       case MessageType.Edit: {
         const op = validateOp(message.op);
         const stale = message.baseVersion !== document.version;
@@ -199,6 +209,8 @@ export class EditorPanel extends Disposable {
   private async init(): Promise<InitMessage> {
     const { document, services, panel } = this;
     await document.ready;
+    const prompt = await services.prompts.state();
+    // From here on synchronous: the snapshot below is one consistent state of the document.
     const { mask } = document;
     const proposal = services.proposal.status;
     return {
@@ -212,7 +224,7 @@ export class EditorPanel extends Disposable {
       version: document.version,
       palette: ownBuffer(services.palette()),
       classes: services.classes(),
-      prompt: await services.prompts.state(),
+      prompt,
       proposal: proposal.state === 'cleared' ? undefined : proposalMessage(proposal),
       notice: document.notice,
       openMs: document.openMs,

@@ -3,5 +3,5 @@ import { runMochaSuite } from '../../harness/runMocha';
 
 /** Called by VS Code (extensionTestsPath). */
 export function run(): Promise<void> {
-  return runMochaSuite(__dirname, 120_000);
+  return runMochaSuite(__dirname, 180_000);
 }

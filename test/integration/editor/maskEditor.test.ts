@@ -25,7 +25,7 @@ import {
 } from './editorDriver';
 
 describe('mask editor', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
 
   before(async () => {
     const ext = vscode.extensions.getExtension('seggpt-curator.seggpt-curator');
