@@ -18,9 +18,19 @@ export interface SessionVariant {
   readonly note: string;
 }
 
-/** Every variant the sweep tries; `engine` is what SegGptSession.load does today. */
+/**
+ * Every variant the sweep tries. `engine` is SegGptSession.load as it is (the split prompt/query
+ * graphs when converted beside the model: two sessions). SegGptSession.load takes no session
+ * options, so the option variants create one session of the full graph directly, with the
+ * engine's options plus theirs; `full-graph` (no extra options) is their baseline.
+ */
 export const VARIANTS: readonly SessionVariant[] = [
   { name: 'engine', note: 'SegGptSession.load as it is (arena and memory pattern on)' },
+  {
+    name: 'full-graph',
+    sessionOptions: {},
+    note: "the full graph in one session with the engine's options: baseline of the variants below",
+  },
   {
     name: 'no-mem-pattern',
     sessionOptions: { enableMemPattern: false },
@@ -48,8 +58,9 @@ export const VARIANTS: readonly SessionVariant[] = [
   },
   {
     name: 'malloc-hugepages',
+    sessionOptions: {},
     env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' },
-    note: 'engine options; glibc malloc asks for transparent huge pages (process environment)',
+    note: 'full-graph, with glibc malloc asking for transparent huge pages (process environment)',
   },
 ];
 

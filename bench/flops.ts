@@ -119,3 +119,17 @@ export function forwardFlops(c: SegGptConfig, queries = 1): FlopBreakdown {
     widenedAttentionExtra: 2 * blockRows * perRow.widened,
   };
 }
+
+/**
+ * FLOPs of the work that depends only on the prompt, per query: the mask stream (prompt mask on
+ * top, mask tokens below) through blocks 0..merge_index, and the patch embedding of the prompt
+ * mask. The engine's split graphs compute it once per prompt; a cached query does `total` − this.
+ */
+export function promptOnlyFlops(c: SegGptConfig): number {
+  const f = forwardFlops(c, 1);
+  const before = c.mergeIndex + 1;
+  const blockRows = before * 2 + (c.numHiddenLayers - before);
+  const perRowBlocks = (f.attnLinears + f.mlp + f.attnScores + f.attnValues + f.relPos) / blockRows;
+  // patchEmbed counts 1.5 canvases: the image canvas and the mask canvas's top half.
+  return before * perRowBlocks + f.patchEmbed / 3;
+}

@@ -13,10 +13,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toHfConfig, type SegGptConfig } from '../src/engine/config';
+import { splitModelPaths } from '../src/engine/convert';
 import type { Precision } from '../src/engine/onnx/graphBuilder';
 
 /** Bump when the stamp's meaning changes. */
-const STAMP_VERSION = 1;
+const STAMP_VERSION = 2;
 
 /** A converted model ready to load. */
 export interface CachedModel {
@@ -41,6 +42,8 @@ interface Stamp {
   readonly config: Record<string, unknown>;
   readonly model_bytes: number;
   readonly data_bytes: number | null;
+  /** Sizes of the split prompt/query graphs written beside the model (null: none). */
+  readonly split_bytes: { prompt: number | null; query: number | null };
   readonly convert_ms: number;
   readonly created: string;
 }
@@ -160,6 +163,13 @@ function staleReason(
   if (canonicalJson(stamp.config) !== canonicalJson(want.config)) return 'different config';
   if (fileSize(modelPath) !== stamp.model_bytes) return 'model file missing or changed';
   if (fileSize(`${modelPath}.data`) !== stamp.data_bytes) return 'weights file missing or changed';
+  const split = splitModelPaths(modelPath);
+  if (
+    fileSize(split.prompt) !== stamp.split_bytes.prompt ||
+    fileSize(split.query) !== stamp.split_bytes.query
+  ) {
+    return 'split graph files missing or changed';
+  }
   return undefined;
 }
 
@@ -236,6 +246,10 @@ export async function ensureModel(opts: {
     ...want,
     model_bytes: modelBytes,
     data_bytes: dataBytes,
+    split_bytes: {
+      prompt: fileSize(splitModelPaths(modelPath).prompt),
+      query: fileSize(splitModelPaths(modelPath).query),
+    },
     convert_ms: reply.convertMs,
     created: new Date().toISOString(),
   };

@@ -1,6 +1,7 @@
 /** Command line of `npm run bench`: parsing and the usage text. */
 import * as os from 'node:os';
 import type { Precision } from '../src/engine/onnx/graphBuilder';
+import { VARIANTS } from './coldStart';
 import type { BenchOptions, Section } from './section';
 
 /** A bad command line (printed with the usage text, exit code 2). */
@@ -18,6 +19,7 @@ export const DEFAULTS = {
   flatImages: 1000,
   agreementImages: 8,
   waitQuietS: 0,
+  latencyRepeats: 1,
 } as const;
 
 /** The usage text, listing `sections`. */
@@ -45,6 +47,8 @@ Options:
   --batch-precision P  model of the batch section: fp32 or int8 (default ${DEFAULTS.batchPrecision})
   --flat-images N      images of the memory-flatness run, tiny model (default ${DEFAULTS.flatImages}; 0 skips it)
   --latency-sweep      latency: also try every session-option variant (slower)
+  --latency-variants V latency: also try these variants (comma-separated): ${VARIANTS.map((v) => v.name).join(', ')}
+  --latency-repeats N  latency: cold starts per variant and precision, medians reported (default ${DEFAULTS.latencyRepeats})
   --wait-quiet S       before each timed sample, wait up to S seconds until other processes
                        pause (a shared machine); the time waited is recorded (default 0: off)
   --in-process         run all sections in this process (default: a fresh process each)
@@ -83,6 +87,7 @@ export function parseArgs(
     flatImages: DEFAULTS.flatImages,
     agreementImages: DEFAULTS.agreementImages,
     latencySweep: false,
+    latencyRepeats: DEFAULTS.latencyRepeats,
     waitQuietMs: DEFAULTS.waitQuietS * 1000,
     inProcess: false,
   };
@@ -154,6 +159,23 @@ export function parseArgs(
         break;
       case '--latency-sweep':
         o.latencySweep = true;
+        break;
+      case '--latency-variants': {
+        const names = str()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const unknown = names.filter((n) => !VARIANTS.some((v) => v.name === n));
+        if (unknown.length > 0) {
+          throw new UsageError(
+            `unknown variant(s) ${unknown.join(', ')}; known: ${VARIANTS.map((v) => v.name).join(', ')}`,
+          );
+        }
+        o.latencyVariants = names;
+        break;
+      }
+      case '--latency-repeats':
+        o.latencyRepeats = integer(flag, value(), 1);
         break;
       case '--wait-quiet':
         o.waitQuietMs = integer(flag, value(), 0) * 1000;

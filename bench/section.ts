@@ -40,6 +40,10 @@ export interface BenchOptions {
   readonly flatImages: number;
   /** Latency section: try every session-option variant, not just the default and the advice. */
   readonly latencySweep: boolean;
+  /** Latency section: these variants (besides the engine's and the advised one). */
+  readonly latencyVariants?: readonly string[];
+  /** Latency section: cold starts per variant and precision (medians are reported). */
+  readonly latencyRepeats: number;
   /** Longest wait for a quiet machine before each timed sample, ms (0: do not wait). */
   readonly waitQuietMs: number;
   /** Run every section in this process instead of one fresh child process per section. */

@@ -60,7 +60,7 @@ export function printHeadline(f: Record<string, FigureValue>): void {
     ]);
     lines.push([
       'int8 vs fp32 error',
-      `random ViT-L inputs max ${formatValue(f['cpu_fast_max_abs_err'] ?? null)} / mean ` +
+      `random inputs max ${formatValue(f['cpu_fast_max_abs_err'] ?? null)} / mean ` +
         `${formatValue(f['cpu_fast_mean_abs_err'] ?? null)}; fixture max ` +
         `${formatValue(f['fixture_int8_max_abs_err'] ?? null)} / mean ${formatValue(f['fixture_int8_mean_abs_err'] ?? null)}; ` +
         `mask agreement ${pct(f['cpu_fast_mask_agreement'])}`,

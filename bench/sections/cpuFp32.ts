@@ -1,117 +1,155 @@
-/** Section `cpu-fp32`: the fp32 model on the CPU provider. */
+/**
+ * Section `cpu-fp32`: the fp32 model on the CPU provider. The full graph (every run does the whole
+ * query, so GFLOP/s are exact) interleaved with the engine's default split graphs, whose prompt
+ * features are cached after the first run: the saving of computing prompt-only work once.
+ */
 import * as path from 'node:path';
 import { SegGptSession } from '../../src/engine/segGptSession';
 import { cpuPeak } from '../cpuPeak';
+import { promptOnlyFlops } from '../flops';
 import { reportProfile } from '../profile';
-import type { Section } from '../section';
+import type { BenchContext, FigureValue, Section } from '../section';
 import { round, summarize } from '../stats';
-import { cpuShare, peakRssMib, timed, type Timed } from '../timing';
+import { cpuShare, peakRssMib, rssMib, timed, type Timed } from '../timing';
 
 const MIB = 1024 * 1024;
 
+async function modelPath(ctx: BenchContext): Promise<string> {
+  const model = await ctx.model('fp32');
+  if (model.built) {
+    ctx.log(
+      `converted in ${((model.convertMs ?? 0) / 1000).toFixed(1)} s ` +
+        `(${(model.bytes / MIB).toFixed(0)} MiB, converter peak RSS ${(model.convertPeakRssMib ?? 0).toFixed(0)} MiB)`,
+    );
+  } else {
+    ctx.log(`reusing ${path.relative(process.cwd(), model.modelPath)}`);
+  }
+  return model.modelPath;
+}
+
 export const cpuFp32Section: Section = {
   name: 'cpu-fp32',
-  summary: 'fp32 model on the CPU provider: load, first query, latency, GFLOP/s, memory',
+  summary: 'fp32 on the CPU: load, first query, latency, GFLOP/s vs peak; cached-prompt saving',
   async run(ctx) {
     const { opts } = ctx;
-    const model = await ctx.model('fp32');
-    if (model.built) {
-      ctx.log(
-        `converted in ${((model.convertMs ?? 0) / 1000).toFixed(1)} s ` +
-          `(${(model.bytes / MIB).toFixed(0)} MiB, converter peak RSS ${(model.convertPeakRssMib ?? 0).toFixed(0)} MiB)`,
-      );
-    } else {
-      ctx.log(`reusing ${path.relative(process.cwd(), model.modelPath)}`);
-    }
-
+    const file = await modelPath(ctx);
     const profilePrefix = opts.profile
       ? path.join(ctx.cacheDir, `profile-${ctx.label}-cpu-fp32`)
       : undefined;
     const profileSince = Date.now();
-    const t0 = performance.now();
-    const session = await SegGptSession.load(model.modelPath, {
+    const full = await SegGptSession.load(file, {
       providers: ['cpu'],
       threads: opts.threads,
+      graphs: 'full',
       profilePrefix,
     });
-    const loadWallMs = performance.now() - t0;
-    const rssAfterLoadMib = process.memoryUsage().rss / MIB;
+    const rssAfterLoad = rssMib();
     ctx.log(
-      `loaded on ${session.provider} in ${session.loadMs.toFixed(0)} ms ` +
-        `(${opts.threads} threads), RSS ${rssAfterLoadMib.toFixed(0)} MiB`,
+      `full graph loaded in ${full.loadMs.toFixed(0)} ms (${opts.threads} threads), RSS ${rssAfterLoad.toFixed(0)} MiB`,
     );
+    let split: SegGptSession | undefined;
     try {
-      // Warm-up, which is also the first query: latency to the first mask = load + this run.
-      const w0 = performance.now();
-      const first = await session.run(ctx.query);
-      const firstRunMs = performance.now() - w0;
-      const firstQueryMs = performance.now() - t0;
-      ctx.log(`first run ${firstRunMs.toFixed(0)} ms (first query ${firstQueryMs.toFixed(0)} ms)`);
-      const finite = first.every(Number.isFinite);
-      const warmupMs = [firstRunMs];
+      // The first run is the first query: latency to the first mask = load + this run.
+      const first = await timed(() => full.run(ctx.query));
+      ctx.log(
+        `first run ${first.ms.toFixed(0)} ms (first mask ${(full.loadMs + first.ms).toFixed(0)} ms after load began)`,
+      );
+      const warmupMs = [first.ms];
       for (let i = 1; i < opts.warmup; i++) {
-        const s = performance.now();
-        await session.run(ctx.query);
-        warmupMs.push(performance.now() - s);
+        warmupMs.push((await timed(() => full.run(ctx.query))).ms);
         ctx.log(`warm-up ${i + 1}/${opts.warmup}: ${(warmupMs[i] as number).toFixed(0)} ms`);
+      }
+      split = await SegGptSession.load(file, { providers: ['cpu'], threads: opts.threads });
+      const cached = split.usesSplitGraphs ? split : undefined;
+      const splitWarm: number[] = [];
+      if (cached) {
+        // Warm-up of the split graphs; the first run encodes the prompt (a cache miss).
+        for (let i = 0; i < opts.warmup; i++) {
+          splitWarm.push((await timed(() => cached.run(ctx.query))).ms);
+        }
+        ctx.log(
+          `split graphs warm-up (first encodes the prompt): ${splitWarm.map((m) => m.toFixed(0)).join(', ')} ms`,
+        );
+      } else {
+        ctx.log('no split graphs beside the model: the cached-prompt figures are left out');
       }
 
       const runs: Timed<unknown>[] = [];
+      const cachedRuns: Timed<unknown>[] = [];
       for (let i = 0; i < opts.runs; i++) {
         await ctx.settle();
-        runs.push(await timed(() => session.run(ctx.query)));
-        ctx.log(`run ${i + 1}/${opts.runs}: ${(runs[i]?.ms ?? 0).toFixed(0)} ms`);
+        const doFull = async (): Promise<void> => {
+          runs.push(await timed(() => full.run(ctx.query)));
+        };
+        const doCached = async (): Promise<void> => {
+          if (cached) cachedRuns.push(await timed(() => cached.run(ctx.query)));
+        };
+        if (i % 2 === 0) {
+          await doFull();
+          await doCached();
+        } else {
+          await doCached();
+          await doFull();
+        }
+        ctx.log(
+          `run ${i + 1}/${opts.runs}: ${(runs.at(-1)?.ms ?? 0).toFixed(0)} ms` +
+            (cached ? ` (cached prompt ${(cachedRuns.at(-1)?.ms ?? 0).toFixed(0)} ms)` : ''),
+        );
       }
-      const samples = runs.map((r) => r.ms);
-      const peakRss = peakRssMib();
-      const lat = summarize(samples);
-      const seconds = lat.median / 1000;
+      const lat = summarize(runs.map((r) => r.ms));
       const peak = cpuPeak(opts.threads);
-      const gflops = ctx.flops.total / seconds / 1e9;
-
+      const gflops = ctx.flops.total / (lat.median / 1000) / 1e9;
+      const figures: Record<string, FigureValue> = {
+        cpu_fp32_latency_ms: round(lat.median),
+        cpu_fp32_latency_min_ms: round(lat.min),
+        cpu_fp32_latency_mean_ms: round(lat.mean),
+        cpu_fp32_latency_max_ms: round(lat.max),
+        cpu_fp32_latency_stdev_ms: round(lat.stdev, 3),
+        cpu_fp32_gflops: round(gflops),
+        cpu_fp32_gflops_best: round(ctx.flops.total / (lat.min / 1000) / 1e9),
+        cpu_fp32_gflops_nominal: round(ctx.nominalFlops / (lat.median / 1000) / 1e9),
+        cpu_fp32_peak_gflops: peak.fp32PeakGflops,
+        cpu_fp32_peak_fraction: round(gflops / peak.fp32PeakGflops, 3),
+        cpu_fp32_cpu_share: round(cpuShare(runs, opts.threads), 3),
+        cpu_fp32_threads: opts.threads,
+        cpu_fp32_output_finite: first.value.every(Number.isFinite),
+        cpu_fp32_profiled: opts.profile,
+        cpu_fp32_load_ms: round(full.loadMs),
+        cpu_fp32_first_run_ms: round(first.ms),
+        cpu_fp32_time_to_first_mask_ms: round(full.loadMs + first.ms),
+        rss_after_load_mib: round(rssAfterLoad),
+        peak_rss_mib: round(peakRssMib()),
+        runs: opts.runs,
+        warmup_runs: opts.warmup,
+      };
+      if (cached) {
+        const c = summarize(cachedRuns.map((r) => r.ms));
+        const rest = ctx.flops.total - promptOnlyFlops(ctx.config);
+        Object.assign(figures, {
+          cpu_fp32_cached_prompt_latency_ms: round(c.median),
+          cpu_fp32_cached_prompt_latency_min_ms: round(c.min),
+          cpu_fp32_cached_prompt_gflops: round(rest / (c.median / 1000) / 1e9),
+          prompt_cache_saving: round(1 - c.median / lat.median, 3),
+          prompt_cache_saving_expected: round(1 - rest / ctx.flops.total, 3),
+        });
+      }
       const details: Record<string, unknown> = {
-        samples_ms: samples.map((s) => round(s, 5)),
+        samples_ms: runs.map((s) => round(s.ms, 5)),
+        cached_prompt_samples_ms: cachedRuns.map((s) => round(s.ms, 5)),
         warmup_ms: warmupMs.map((s) => round(s, 5)),
-        load_wall_ms: round(loadWallMs),
-        model_path: model.modelPath,
+        split_warmup_ms: splitWarm.map((s) => round(s, 5)),
+        model_path: file,
         peak_basis: peak.basis,
       };
       if (profilePrefix) {
-        session.endProfiling();
+        full.endProfiling();
         const prof = reportProfile(profilePrefix, profileSince, opts.runs, ctx.log);
         if (prof) details['profile'] = prof;
       }
-
-      return {
-        figures: {
-          cpu_fp32_latency_ms: round(lat.median),
-          cpu_fp32_latency_min_ms: round(lat.min),
-          cpu_fp32_latency_mean_ms: round(lat.mean),
-          cpu_fp32_latency_max_ms: round(lat.max),
-          cpu_fp32_latency_stdev_ms: round(lat.stdev, 3),
-          cpu_fp32_gflops: round(gflops),
-          cpu_fp32_gflops_best: round(ctx.flops.total / (lat.min / 1000) / 1e9),
-          cpu_fp32_gflops_nominal: round(ctx.nominalFlops / seconds / 1e9),
-          cpu_fp32_peak_gflops: peak.fp32PeakGflops,
-          cpu_fp32_peak_fraction: round(gflops / peak.fp32PeakGflops, 3),
-          cpu_fp32_cpu_share: round(cpuShare(runs, opts.threads), 3),
-          cpu_fp32_threads: opts.threads,
-          cpu_fp32_output_finite: finite,
-          cpu_fp32_profiled: opts.profile,
-          cpu_fp32_load_ms: round(session.loadMs),
-          cpu_fp32_first_run_ms: round(firstRunMs),
-          cpu_fp32_time_to_first_mask_ms: round(firstQueryMs),
-          rss_after_load_mib: round(rssAfterLoadMib),
-          peak_rss_mib: round(peakRss),
-          runs: opts.runs,
-          warmup_runs: opts.warmup,
-          model_mib: round(model.bytes / MIB),
-          convert_ms: model.built ? round(model.convertMs ?? 0) : null,
-        },
-        details,
-      };
+      return { figures, details };
     } finally {
-      await session.release();
+      await full.release();
+      await split?.release();
     }
   },
 };

@@ -91,6 +91,7 @@ export async function closeAll(): Promise<void> {
   for (let i = 0; i < 20 && vscode.window.tabGroups.all.some((g) => g.tabs.length > 0); i++) {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }
+  await new Promise((r) => setTimeout(r, 1000)); // EXPERIMENT
 }
 
 /** Number of pixels of `mask` equal to `value`. */
