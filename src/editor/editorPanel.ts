@@ -166,9 +166,13 @@ export class EditorPanel extends Disposable {
         this.ready = false; // a reloaded page: nothing goes out until its new Init has
         return this.init();
       case MessageType.Edit: {
-        const op = validateOp(message.op);
         const stale = message.baseVersion !== document.version;
-        document.applyOp(op, this);
+        try {
+          document.applyOp(validateOp(message.op), this);
+        } catch (err) {
+          this.post(this.replaceMessage()); // the webview shows an edit the document refused
+          throw err;
+        }
         // The webview drew on a mask that had changed meanwhile (an undo crossed the stroke):
         // send it the host's mask so both agree again.
         if (stale) this.post(this.replaceMessage());

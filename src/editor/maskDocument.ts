@@ -51,6 +51,7 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   readonly onDidDispose = this._onDidDispose.event;
 
   private _log: MaskEditLog | undefined;
+  private loadError: string | undefined;
   private baseHash = '';
   private stamp: DiskStamp | undefined;
   private filePalette: Uint8Array | undefined;
@@ -97,6 +98,15 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   }
 
   private async load(backupId: string | undefined): Promise<void> {
+    try {
+      await this.loadMask(backupId);
+    } catch (err) {
+      this.loadError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
+  }
+
+  private async loadMask(backupId: string | undefined): Promise<void> {
     const { maskPath, image } = this.source;
     const [stamp, loaded] = await Promise.all([
       diskStamp(maskPath),
@@ -111,7 +121,7 @@ export class MaskDocument extends Disposable implements vscode.CustomDocument {
   }
 
   private get log(): MaskEditLog {
-    if (!this._log) throw new Error('The mask is still loading.');
+    if (!this._log) throw new Error(this.loadError ?? 'The mask is still loading.');
     return this._log;
   }
 

@@ -176,8 +176,26 @@ export class MaskEditorProvider
 
   /** Reverts through VS Code, so its dirty state clears too: shows the editor, then reverts it. */
   private async revertFromPrompt(document: MaskDocument): Promise<void> {
-    const panel = [...this.panels].find((p) => p.document === document);
-    panel?.panel.reveal(undefined, false);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+    const panel = [...this.panels].find((p) => p.document === document)?.panel;
+    if (panel && (await activate(panel))) {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    } else {
+      await document.revert(); // the content reloads; VS Code may still show it as modified
+    }
   }
+}
+
+/** Reveals a panel and resolves once it is the active editor (false if not within 2 s). */
+function activate(panel: vscode.WebviewPanel): Promise<boolean> {
+  if (panel.active) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(ok);
+    };
+    const listener = panel.onDidChangeViewState(() => panel.active && done(true));
+    const timer = setTimeout(() => done(false), 2000);
+    panel.reveal(undefined, false);
+  });
 }

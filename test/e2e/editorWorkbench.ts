@@ -1,25 +1,10 @@
 /** Driving the code-server workbench and the mask editor's webview with Playwright. */
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { runCommand } from './workbench';
 
 /** The mask editor webview's inner frame (the visible one). */
 export function editorFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-}
-
-/** Waits for the workbench and its explorer. */
-export async function waitForWorkbench(page: Page): Promise<void> {
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-  await page.getByRole('treeitem').first().waitFor({ timeout: 60_000 });
-}
-
-/** Runs a command from the command palette by its title. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
 }
 
 /**
@@ -82,7 +67,7 @@ export async function openInMaskEditor(page: Page, file: string): Promise<OpenTi
   const app = editorFrame(page).locator(
     '#app[data-state="ready"][data-image-loaded="true"][data-mask-at]',
   );
-  await app.waitFor({ timeout: 30_000 });
+  await app.waitFor({ timeout: 90_000 });
   const shownMs = Date.now() - started;
   const at = async (name: string) => Number(await app.getAttribute(`data-${name}`));
   const pageStartMs = (await at('origin')) - started;
@@ -111,11 +96,9 @@ export async function openInImagePreview(page: Page, file: string): Promise<numb
   return Date.now() - started;
 }
 
-/** Closes all editors without saving. */
-export async function closeEditors(page: Page): Promise<void> {
+/** Closes the active editor, dropping its unsaved changes. */
+export async function closeEditor(page: Page): Promise<void> {
   await runCommand(page, 'View: Revert and Close Editor');
-  await page.waitForTimeout(300);
-  await runCommand(page, 'View: Close All Editors');
   await page.waitForTimeout(300);
 }
 

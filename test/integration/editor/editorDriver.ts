@@ -65,14 +65,24 @@ export async function webviewState(
   return { ...result, pixels };
 }
 
+// In code-server every webview shares one origin, so each new one waits for its own service
+// worker to take over from the last one's; now and then that takes tens of seconds (desktop
+// VS Code gives each webview an origin of its own).
+const WEBVIEW_START_MS = 90_000;
+
 /** Opens an image in the mask editor and waits until its webview answers. */
 export async function openEditor(name: string): Promise<vscode.Uri> {
   const uri = workspaceUri(name);
+  const started = Date.now();
   await vscode.commands.executeCommand('vscode.openWith', uri, MASK_EDITOR_VIEW_TYPE);
   await waitFor(
     `the mask editor on ${name}`,
     async () => (await webviewState(uri)).version >= 0 || undefined,
+    WEBVIEW_START_MS,
   );
+  const ms = Date.now() - started;
+  if (ms > 5000)
+    console.log(`      (the webview of ${name} took ${(ms / 1000).toFixed(1)} s to start)`);
   return uri;
 }
 
@@ -91,7 +101,6 @@ export async function closeAll(): Promise<void> {
   for (let i = 0; i < 20 && vscode.window.tabGroups.all.some((g) => g.tabs.length > 0); i++) {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }
-  await new Promise((r) => setTimeout(r, 1000)); // EXPERIMENT
 }
 
 /** Number of pixels of `mask` equal to `value`. */

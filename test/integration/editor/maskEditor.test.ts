@@ -130,6 +130,50 @@ describe('mask editor', function () {
     }
   });
 
+  it('saves a copy with Save As, and never over the image itself', async () => {
+    const uri = workspaceUri('saveAs.png');
+    const dir = workspaceDir();
+    const image = await openImageSource(uri.fsPath, path.join(dir, '..', '.display-cache'));
+    const doc = await MaskDocument.open(
+      { uri, maskPath: path.join(dir, 'saveAs_mask.png'), image },
+      undefined,
+    );
+    try {
+      doc.applyOp({ kind: 'fill', x: 1, y: 1, value: 4 });
+      const copy = vscode.Uri.file(path.join(dir, 'copies', 'saveAs_copy.png'));
+      await doc.saveAs(copy);
+      const png = await readMaskPng(copy.fsPath);
+      assert.equal(count(png.classes, 4), 50 * 40);
+      assert.equal(png.text[PROVENANCE_KEYS.source], 'human');
+      assert.equal(
+        fs.existsSync(path.join(dir, 'saveAs_mask.png')),
+        false,
+        'its own mask untouched',
+      );
+      const before = fs.readFileSync(uri.fsPath);
+      await assert.rejects(doc.saveAs(uri), /overwrite the image itself/);
+      await assert.rejects(doc.saveAs(vscode.Uri.file(path.join(dir, 'x.jpg'))), /ending in \.png/);
+      assert.deepEqual(fs.readFileSync(uri.fsPath), before);
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('refuses a mask that does not fit its image, saying why', async () => {
+    const uri = workspaceUri('mismatch.png');
+    const image = await openImageSource(
+      uri.fsPath,
+      path.join(workspaceDir(), '..', '.display-cache'),
+    );
+    const maskPath = path.join(workspaceDir(), 'mismatch_mask.png');
+    const before = fs.readFileSync(maskPath);
+    await assert.rejects(
+      MaskDocument.open({ uri, maskPath, image }, undefined),
+      /is 30×30 but its image is 50×40/,
+    );
+    assert.deepEqual(fs.readFileSync(maskPath), before, 'the mask file is left alone');
+  });
+
   it('reloads a clean editor when its mask changes on disk', async () => {
     const uri = await openEditor('external.png');
     const before = await waitInSync(uri);
@@ -166,6 +210,24 @@ describe('mask editor', function () {
     });
     assert.equal(reverted.dirty, false);
     await waitInSync(uri);
+  });
+
+  it('opens the next and previous image of the folder in the mask editor', async () => {
+    await openEditor('draw.png');
+    const activeTab = () =>
+      vscode.window.tabGroups.activeTabGroup.activeTab?.input as
+        { uri?: vscode.Uri; viewType?: string } | undefined;
+    await vscode.commands.executeCommand('seggpt.maskEditor.nextImage');
+    // Sorted, masks left out: … draw.png, external.png …
+    await waitFor('the next image', () =>
+      activeTab()?.uri?.fsPath.endsWith('external.png') ? true : undefined,
+    );
+    assert.equal(activeTab()?.viewType, 'seggpt.maskEditor');
+    await openEditor('external.png');
+    await vscode.commands.executeCommand('seggpt.maskEditor.previousImage');
+    await waitFor('the previous image', () =>
+      activeTab()?.uri?.fsPath.endsWith('draw.png') ? true : undefined,
+    );
   });
 
   it('runs the model with a prompt and accepts the proposal as one undoable edit', async () => {

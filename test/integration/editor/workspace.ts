@@ -19,6 +19,8 @@ export const EDITOR_IMAGES = {
   'external.png': [40, 30],
   'dirtyExternal.png': [40, 30],
   'big.jpg': [400, 300],
+  'saveAs.png': [50, 40],
+  'mismatch.png': [50, 40],
 } as const;
 
 /** Seed of the tiny model's random weights. */
@@ -35,6 +37,7 @@ export async function createWorkspace(dir: string): Promise<void> {
   await writePaletteMask(path.join(dir, 'labelled_mask.png'), centredDisc(96, 64, 2));
   await writePaletteMask(path.join(dir, 'external_mask.png'), centredDisc(40, 30, 1));
   await writePaletteMask(path.join(dir, 'dirtyExternal_mask.png'), centredDisc(40, 30, 1));
+  await writePaletteMask(path.join(dir, 'mismatch_mask.png'), centredDisc(30, 30, 1)); // wrong size
   const config = parseConfig(JSON.parse(fs.readFileSync(fixturePath('config.json'), 'utf8')));
   const model = await convertModel({
     config,
