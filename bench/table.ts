@@ -63,7 +63,7 @@ export function printHeadline(f: Record<string, FigureValue>): void {
       `random inputs max ${formatValue(f['cpu_fast_max_abs_err'] ?? null)} / mean ` +
         `${formatValue(f['cpu_fast_mean_abs_err'] ?? null)}; fixture max ` +
         `${formatValue(f['fixture_int8_max_abs_err'] ?? null)} / mean ${formatValue(f['fixture_int8_mean_abs_err'] ?? null)}; ` +
-        `mask agreement ${pct(f['cpu_fast_mask_agreement'])}`,
+        `mask agreement ${pct(f['cpu_fast_mask_agreement'])} (random weights)`,
     ]);
   }
   if ('batch_efficiency' in f) {

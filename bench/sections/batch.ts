@@ -110,6 +110,8 @@ export const batchSection: Section = {
         return r.seconds;
       };
       const t = { model: 0, job: 0 };
+      // Process CPU time of each mode too: less sensitive than wall time to other processes.
+      const cpu = { model: 0, job: 0 };
       const ratios: number[] = [];
       const rssStart = rssMib();
       const sampler = sampleRss(250);
@@ -119,7 +121,10 @@ export const batchSection: Section = {
         const took = { model: 0, job: 0 };
         for (const kind of order) {
           await ctx.settle();
+          const c0 = process.cpuUsage();
           took[kind] = kind === 'model' ? await modelOnly(imgs) : await job(imgs);
+          const c = process.cpuUsage(c0);
+          cpu[kind] += (c.user + c.system) / 1e6;
           t[kind] += took[kind];
           ctx.log(
             `round ${k + 1}/${rounds} ${kind === 'model' ? 'model only' : 'batch job '} ${imgs.length} images: ` +
@@ -144,6 +149,7 @@ export const batchSection: Section = {
         model_only_images_per_s: round(modelRate),
         batch_efficiency: round(jobRate / modelRate, 4),
         batch_efficiency_round_median: round(summarize(ratios).median, 4),
+        batch_efficiency_cpu_time: round(cpu.model / cpu.job, 4),
         batch_rss_start_mib: round(rssStart),
         batch_rss_end_mib: round(rssEnd),
         batch_rss_max_mib: round(Math.max(...rss.map((r) => r.rssMib))),
@@ -153,6 +159,7 @@ export const batchSection: Section = {
         .map((r) => ({ t_s: round(r.tMs / 1000, 4), rss_mib: round(r.rssMib) }));
       details['seconds'] = { model_only: round(t.model), batch_job: round(t.job) };
       details['round_efficiencies'] = ratios.map((r) => round(r, 4));
+      details['cpu_seconds'] = { model_only: round(cpu.model), batch_job: round(cpu.job) };
     } finally {
       await session.release();
     }

@@ -55,7 +55,7 @@ export const gemmSection: Section = {
     };
     try {
       const samples: Record<'fp32' | 'int8', number[]> = { fp32: [], int8: [] };
-      const reps = Math.max(10, 4 * opts.runs);
+      const reps = Math.max(20, 4 * opts.runs);
       await ctx.settle();
       for (let i = 0; i < reps + 2; i++) {
         const order = i % 2 === 0 ? (['fp32', 'int8'] as const) : (['int8', 'fp32'] as const);
