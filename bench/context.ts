@@ -39,17 +39,31 @@ export function describeModel(opts: BenchOptions, config: SegGptConfig) {
   };
 }
 
-/** Temporary folders made by sections; removed when the process exits. */
-function tempDirs(): (prefix: string) => string {
-  const made: string[] = [];
-  process.once('exit', () => {
-    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-  });
-  return (prefix) => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), `seggpt-bench-${prefix}-`));
-    made.push(d);
-    return d;
-  };
+const madeDirs: string[] = [];
+let cleanupInstalled = false;
+
+function removeTempDirs(): void {
+  for (const d of madeDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * A fresh temporary folder, removed when the process exits or is interrupted (SIGINT/SIGTERM;
+ * the handlers are installed with the first folder).
+ */
+export function benchTempDir(prefix: string): string {
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.on('exit', removeTempDirs);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        removeTempDirs();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
+  }
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `seggpt-bench-${prefix}-`));
+  madeDirs.push(d);
+  return d;
 }
 
 /** The context sections run with; `waitedMs()` is the time `settle()` spent waiting. */
@@ -86,7 +100,7 @@ export function makeContext(
       return m;
     },
     log,
-    tempDir: tempDirs(),
+    tempDir: benchTempDir,
     async settle() {
       if (opts.waitQuietMs > 0) waited += await waitQuiet(opts.waitQuietMs);
     },

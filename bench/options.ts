@@ -11,7 +11,7 @@ export class UsageError extends Error {
 
 /** Defaults of the options that have them. */
 export const DEFAULTS = {
-  runs: 5,
+  runs: 3,
   warmup: 1,
   batchImages: 16,
   batchSize: 1,

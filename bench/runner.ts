@@ -6,10 +6,9 @@
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SegGptConfig } from '../src/engine/config';
-import { makeContext } from './context';
+import { benchTempDir, makeContext } from './context';
 import type { BenchOptions, Section, SectionResult } from './section';
 import { round } from './stats';
 
@@ -47,6 +46,12 @@ export async function childMain(
 ): Promise<number> {
   const section = sections.find((s) => opts.only?.[0] === s.name);
   if (!section || !opts.sectionOut) throw new Error('--section-out needs --only with one section');
+  // A bench that goes away, even killed outright, takes its section with it: once this process
+  // is handed to another parent, it interrupts itself (which removes its temp folders).
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
   const outcome = await runHere(section, opts, config, (m) => console.log(`  ${m}`));
   fs.writeFileSync(opts.sectionOut, JSON.stringify(outcome));
   return outcome.ok ? 0 : 1;
@@ -58,16 +63,24 @@ export function runInChild(
   argv: readonly string[],
   scriptPath: string,
 ): Promise<SectionOutcome> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-bench-section-'));
+  const dir = benchTempDir('section');
   const out = path.join(dir, 'result.json');
   return new Promise<SectionOutcome>((resolve) => {
     const child = fork(scriptPath, [...argv, '--only', name, '--section-out', out], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // Interrupting the bench interrupts the section too (it cleans up its own temp folders).
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    process.prependOnceListener('SIGINT', forward);
+    process.prependOnceListener('SIGTERM', forward);
     let done = false;
     const finish = (why: string): void => {
       if (done) return;
       done = true;
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
       let outcome: SectionOutcome;
       try {
         outcome = JSON.parse(fs.readFileSync(out, 'utf8')) as SectionOutcome;
