@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/engine/config';
 import { convertModel } from '../src/engine/convert';
 import type { Precision } from '../src/engine/onnx/graphBuilder';
+import type { AttentionKind } from '../src/engine/onnx/relPosAttention';
 import type { ProviderName } from '../src/engine/providers';
 import { mulberry32, RandomWeights } from '../src/engine/randomWeights';
 import { openSafetensors } from '../src/engine/safetensors';
@@ -25,12 +26,23 @@ const { values } = parseArgs({
     'budget-s': { type: 'string', default: '300' },
     work: { type: 'string', default: path.join(os.tmpdir(), 'seggpt-gpu') },
     'skip-vitl': { type: 'boolean' },
+    /** Only write the ViT-L models and the CPU reference (a setup step before the GPU runs). */
+    'convert-only': { type: 'boolean' },
+    precisions: { type: 'string', default: 'fp16,fp32' },
+    attention: { type: 'string', default: 'fused' },
+    batches: { type: 'string', default: '1,8' },
+    graphs: { type: 'string', default: 'auto' },
+    /** Write onnxruntime profiles with this prefix (timings then include the profiler). */
+    'profile-prefix': { type: 'string' },
   },
 });
 const deadline = Date.now() + Number(values['budget-s']) * 1000;
 const work = values.work as string;
 fs.mkdirSync(work, { recursive: true });
-const result: Record<string, unknown> = { date: new Date().toISOString(), host: os.cpus()[0]?.model };
+const result: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  host: os.cpus()[0]?.model,
+};
 const save = (): void => {
   if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 2));
 };
@@ -45,8 +57,13 @@ function f64(name: string): Float64Array {
   return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-async function fixtureErrors(provider: ProviderName, precision: Precision): Promise<Record<string, number>> {
-  const config = parseConfig(JSON.parse(fs.readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')));
+async function fixtureErrors(
+  provider: ProviderName,
+  precision: Precision,
+): Promise<Record<string, number>> {
+  const config = parseConfig(
+    JSON.parse(fs.readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')),
+  );
   const modelPath = path.join(work, `tiny-${precision}.onnx`);
   if (!fs.existsSync(modelPath)) {
     const w = await openSafetensors(path.join(FIXTURE, 'model.safetensors'));
@@ -90,23 +107,49 @@ async function fixtureErrors(provider: ProviderName, precision: Precision): Prom
 
 function randomBatch(rows: number, h: number, w: number): ModelBatch {
   const rand = mulberry32(11);
-  const mk = (): Float32Array => Float32Array.from({ length: rows * 3 * h * w }, () => 2 * rand() - 1);
-  return { pixelValues: mk(), promptPixelValues: mk(), promptMasks: mk(), rows, semantic: false, ensembleSize: 1 };
+  const mk = (): Float32Array =>
+    Float32Array.from({ length: rows * 3 * h * w }, () => 2 * rand() - 1);
+  return {
+    pixelValues: mk(),
+    promptPixelValues: mk(),
+    promptMasks: mk(),
+    rows,
+    semantic: false,
+    ensembleSize: 1,
+  };
 }
 
+const attention = values.attention as AttentionKind;
+const batches = (values.batches as string).split(',').map(Number);
+const graphs = values.graphs as 'auto' | 'full';
+
 async function vitL(precision: Precision): Promise<string> {
-  const p = path.join(work, `vitl-${precision}.onnx`);
+  const p = path.join(work, `vitl-${precision}-${attention}.onnx`);
   if (!fs.existsSync(p)) {
     const t = Date.now();
     const config = parseConfig({});
-    await convertModel({ config, weights: new RandomWeights(config, 0), outPath: p, precision });
+    await convertModel({
+      config,
+      weights: new RandomWeights(config, 0),
+      outPath: p,
+      precision,
+      attention,
+    });
     log(`converted ViT-L ${precision} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   return p;
 }
 
-async function timeProvider(provider: ProviderName, precision: Precision, reference?: Float32Array): Promise<Record<string, number>> {
-  const s = await SegGptSession.load(await vitL(precision), { providers: [provider] });
+async function timeProvider(
+  provider: ProviderName,
+  precision: Precision,
+  reference?: Float32Array,
+): Promise<Record<string, number>> {
+  const s = await SegGptSession.load(await vitL(precision), {
+    providers: [provider],
+    graphs,
+    profilePrefix: values['profile-prefix'],
+  });
   const out: Record<string, number> = { load_ms: Math.round(s.loadMs) };
   try {
     const { inputH: h, inputW: w } = s.geometry;
@@ -116,10 +159,11 @@ async function timeProvider(provider: ProviderName, precision: Precision, refere
     out.first_query_ms = performance.now() - t;
     if (reference) {
       let m = 0;
-      for (let i = 0; i < reference.length; i++) m = Math.max(m, Math.abs((reference[i] as number) - (first[i] as number)));
+      for (let i = 0; i < reference.length; i++)
+        m = Math.max(m, Math.abs((reference[i] as number) - (first[i] as number)));
       out.max_abs_err_vs_cpu_fp32 = m;
     }
-    for (const rows of [1, 8]) {
+    for (const rows of batches) {
       const batch = rows === 1 ? b1 : randomBatch(rows, h, w);
       await s.run(batch);
       const times: number[] = [];
@@ -133,7 +177,9 @@ async function timeProvider(provider: ProviderName, precision: Precision, refere
       out[`batch${rows}_median_ms`] = med;
       out[`batch${rows}_queries_per_s`] = (1000 * rows) / med;
       out[`batch${rows}_tflops`] = (NOMINAL_FLOP * rows) / (med / 1000) / 1e12;
-      log(`  ${provider} ${precision} batch ${rows}: ${med.toFixed(1)} ms (${out[`batch${rows}_queries_per_s`]?.toFixed(1)} q/s)`);
+      log(
+        `  ${provider} ${precision} batch ${rows}: ${med.toFixed(1)} ms (${out[`batch${rows}_queries_per_s`]?.toFixed(1)} q/s)`,
+      );
     }
   } finally {
     await s.release();
@@ -141,7 +187,30 @@ async function timeProvider(provider: ProviderName, precision: Precision, refere
   return out;
 }
 
+const REFERENCE = (): string => path.join(work, `reference-${attention}.f32`);
+
+/** CPU fp32 output of the random query, kept in the work folder for later runs. */
+async function cpuReference(): Promise<Float32Array> {
+  if (fs.existsSync(REFERENCE())) {
+    const b = fs.readFileSync(REFERENCE());
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
+  const s = await SegGptSession.load(await vitL('fp32'), { providers: ['cpu'] });
+  const t = performance.now();
+  const ref = await s.run(randomBatch(1, s.geometry.inputH, s.geometry.inputW));
+  result.cpu_fp32_ms = performance.now() - t;
+  await s.release();
+  fs.writeFileSync(REFERENCE(), Buffer.from(ref.buffer, ref.byteOffset, ref.byteLength));
+  return ref;
+}
+
 async function main(): Promise<void> {
+  result.options = { attention, batches, graphs, precisions: values.precisions };
+  if (values['convert-only']) {
+    for (const p of (values.precisions as string).split(',') as Precision[]) await vitL(p);
+    await cpuReference();
+    return save();
+  }
   const providers = (values.providers as string).split(',') as ProviderName[];
   const ok: ProviderName[] = [];
   for (const p of providers) {
@@ -161,15 +230,9 @@ async function main(): Promise<void> {
   // CPU fp32 output of the same random query, to measure each GPU run's error.
   let reference: Float32Array | undefined;
   if (values['skip-vitl']) return save();
-  if (ok.length && Date.now() < deadline) {
-    const s = await SegGptSession.load(await vitL('fp32'), { providers: ['cpu'] });
-    const t = performance.now();
-    reference = await s.run(randomBatch(1, s.geometry.inputH, s.geometry.inputW));
-    result.cpu_fp32_ms = performance.now() - t;
-    await s.release();
-  }
+  if (ok.length && Date.now() < deadline) reference = await cpuReference();
   for (const p of ok) {
-    for (const precision of ['fp16', 'fp32'] as const) {
+    for (const precision of (values.precisions as string).split(',') as Precision[]) {
       if (Date.now() > deadline) break;
       try {
         result[`vitl_${p}_${precision}`] = await timeProvider(p, precision, reference);

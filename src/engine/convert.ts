@@ -22,7 +22,7 @@ export interface ConvertOptions {
   readonly externalData?: boolean;
   /** Add per-block debug outputs (tests only). */
   readonly debugOutputs?: boolean;
-  /** Attention formulation (default fused). */
+  /** Attention formulation (default: defaultAttention(precision)). */
   readonly attention?: AttentionKind;
 }
 

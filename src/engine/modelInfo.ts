@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { parseConfig, type SegGptConfig } from './config';
 import { PRECISIONS, type Precision } from './onnx/graphBuilder';
+import type { AttentionKind } from './onnx/relPosAttention';
 import { ModelProto } from './onnx/onnxSchema';
 
 /** Thrown when a file is not a SegGPT model made by this engine. */
@@ -9,12 +10,16 @@ export class ModelFileError extends Error {
   override readonly name = 'ModelFileError';
 }
 
-/** Config and precision recorded in a model's metadata when it was converted. */
+/** Config, precision and attention form recorded in a model's metadata when it was converted. */
 export interface ModelInfo {
   readonly config: SegGptConfig;
   readonly precision: Precision;
+  /** How the graph expresses attention (see AttentionKind); absent in older files. */
+  readonly attention?: AttentionKind;
   readonly externalData: boolean;
 }
+
+const ATTENTION_KINDS: readonly AttentionKind[] = ['fused', 'flash', 'plain'];
 
 /** Larger .onnx files hold inline weights we do not need to decode for metadata. */
 const MAX_DECODE_BYTES = 512 * 1024 * 1024;
@@ -49,9 +54,11 @@ export function readModelInfo(modelPath: string): ModelInfo {
   }
   const recorded = props.get('seggpt.precision');
   const precision = PRECISIONS.find((p) => p === recorded) ?? 'fp32';
+  const attention = ATTENTION_KINDS.find((k) => k === props.get('seggpt.attention'));
   return {
     config: parseConfig(JSON.parse(rawConfig)),
     precision,
+    ...(attention ? { attention } : {}),
     externalData: fs.existsSync(`${modelPath}.data`),
   };
 }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { geometryOf, parseConfig } from '../../src/engine/config';
 import { convertModel } from '../../src/engine/convert';
+import type { AttentionKind } from '../../src/engine/onnx/relPosAttention';
 import { mulberry32, RandomWeights } from '../../src/engine/randomWeights';
 import { SegGptSession } from '../../src/engine/segGptSession';
 import { referenceForward } from '../reference/seggptReference';
@@ -34,8 +35,8 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
   const reference = new Map<string, Float64Array>();
   let dir: string;
   let session: SegGptSession;
-  /** The same model with attention as MatMul/Softmax/MatMul instead of the fused operator. */
-  let plain: SegGptSession;
+  /** The same model with the other attention formulations (see AttentionKind). */
+  const others = new Map<AttentionKind, SegGptSession>();
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seggpt-ref-'));
@@ -44,19 +45,16 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
     }
     await convertModel({ config, weights, outPath: path.join(dir, 'm.onnx'), precision: 'fp32' });
     session = await SegGptSession.load(path.join(dir, 'm.onnx'), { providers: ['cpu'] });
-    await convertModel({
-      config,
-      weights,
-      outPath: path.join(dir, 'plain.onnx'),
-      precision: 'fp32',
-      attention: 'plain',
-    });
-    plain = await SegGptSession.load(path.join(dir, 'plain.onnx'), { providers: ['cpu'] });
+    for (const attention of ['plain', 'flash'] as const) {
+      const outPath = path.join(dir, `${attention}.onnx`);
+      await convertModel({ config, weights, outPath, precision: 'fp32', attention });
+      others.set(attention, await SegGptSession.load(outPath, { providers: ['cpu'] }));
+    }
   });
 
   after(async () => {
     await session?.release();
-    await plain?.release();
+    for (const s of others.values()) await s.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,11 +101,13 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
       const want = queryHalf(expected, rows, geo.inputH, geo.inputW);
       const err = maxAbsDiff(got, want);
       assert.ok(err <= 1e-4, `max abs error ${err}`);
-      const errPlain = maxAbsDiff(
-        await plain.run({ ...inputs, rows, semantic, ensembleSize: group }),
-        want,
-      );
-      assert.ok(errPlain <= 1e-4, `plain attention: max abs error ${errPlain}`);
+      for (const [kind, other] of others) {
+        const e = maxAbsDiff(
+          await other.run({ ...inputs, rows, semantic, ensembleSize: group }),
+          want,
+        );
+        assert.ok(e <= 1e-4, `${kind} attention: max abs error ${e}`);
+      }
       // The check has teeth only if the outputs vary between rows and are not tiny.
       assert.ok(
         maxAbsDiff(got.subarray(0, size / rows), got.subarray(size / rows, (2 * size) / rows)) >

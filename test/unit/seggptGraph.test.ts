@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/engine/config';
 import { convertModel } from '../../src/engine/convert';
+import { readModelInfo } from '../../src/engine/modelInfo';
 import { openSafetensors } from '../../src/engine/safetensors';
 import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
 import { fixturePath, maxAbsDiff, readF32, readF64 } from '../support/fixtures';
@@ -17,6 +18,8 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
   let fp32: SegGptSession;
   /** The same model run as its prompt and query graphs. */
   let split: SegGptSession;
+  /** Attention with q/k/v padded to one head size (here 20 → 24 columns, v 8 → 24). */
+  let flash: SegGptSession;
 
   const batchOf = (inp: string, semantic: boolean, ensembleSize: number): ModelBatch => {
     const pixelValues = readF32(fixturePath(`in_${inp}_pixel_values.bin`));
@@ -50,6 +53,13 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
         outPath: path.join(dir, 'tiny-fp16.onnx'),
         precision: 'fp16',
       });
+      await convertModel({
+        config,
+        weights,
+        outPath: path.join(dir, 'tiny-flash.onnx'),
+        precision: 'fp32',
+        attention: 'flash',
+      });
     } finally {
       await weights.close();
     }
@@ -58,11 +68,13 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       graphs: 'full',
     });
     split = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+    flash = await SegGptSession.load(path.join(dir, 'tiny-flash.onnx'), { providers: ['cpu'] });
   });
 
   after(async () => {
     await fp32?.release();
     await split?.release();
+    await flash?.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -93,6 +105,11 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       // A second run hits the prompt cache and must give the same answer.
       assert.deepEqual(await split.run(batch), await split.run(batch));
     });
+    it(`padded ('flash') attention matches: ${title}`, async () => {
+      const batch = batchOf(inp, semantic, group);
+      const err = maxAbsDiff(await flash.run(batch), expected(outputs[i] as string, batch.rows));
+      assert.ok(err <= 1e-4, `max abs error ${err}`);
+    });
   });
 
   it('float32 intermediates match layer by layer (case a)', async () => {
@@ -122,6 +139,9 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
     const fp16 = await SegGptSession.load(path.join(dir, 'tiny-fp16.onnx'), { providers: ['cpu'] });
     try {
       assert.equal(fp16.precision, 'fp16');
+      // float16 models are for GPUs: attention padded to one head size for flash kernels.
+      assert.equal(readModelInfo(path.join(dir, 'tiny-fp16.onnx')).attention, 'flash');
+      assert.equal(readModelInfo(path.join(dir, 'tiny.onnx')).attention, 'fused');
       const batch = batchOf('ens', true, 2);
       const err = maxAbsDiff(await fp16.run(batch), expected(outputs[3] as string, 2));
       // Outputs reach about ±2.5; half precision keeps roughly three significant digits.

@@ -8,10 +8,20 @@
  */
 import type { SegGptGeometry } from '../config';
 import { float, int, type GraphBuilder } from './graphBuilder';
-import { reshape, transpose } from './layers';
+import { reshape, slice, transpose } from './layers';
 
-/** How attention is expressed: onnxruntime's fused MultiHeadAttention, or MatMul/Softmax/MatMul. */
-export type AttentionKind = 'fused' | 'plain';
+/**
+ * How attention is expressed: onnxruntime's fused MultiHeadAttention (`fused`); the same with
+ * q/k widened to a multiple of 8 and v zero-padded to that width (`flash`: equal head sizes let
+ * GPU providers pick their flash-attention kernels); or MatMul/Softmax/MatMul (`plain`).
+ */
+export type AttentionKind = 'fused' | 'flash' | 'plain';
+
+/** Zero columns appended to the widened q/k (and v) for an attention kind. */
+export function attentionPadding(geo: SegGptGeometry, kind: AttentionKind): number {
+  if (kind !== 'flash') return 0;
+  return (8 - ((geo.headDim + geo.gridH + geo.gridW) % 8)) % 8;
+}
 
 /** Per-block inputs: q, k (scaled), v as [B, L, heads, hd], and the block's gathered tables. */
 export interface AttentionInputs {
@@ -20,15 +30,18 @@ export interface AttentionInputs {
   readonly v: string;
   /** Gathered rel_pos_h as [gh, hd, gh] (see relativeTable). */
   readonly relH: string;
-  /** Gathered rel_pos_w as [gw, hd, gw]. */
+  /** Gathered rel_pos_w as [gw, hd, gw + pad] (see attentionPadding). */
   readonly relW: string;
-  /** Shared [L, 1, gh + gw] one-hot key rows. */
+  /** Shared [L, 1, gh + gw + pad] one-hot key rows. */
   readonly keyOneHot: string;
 }
 
-/** [L, 1, gh + gw] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw. */
-export function keyOneHot(geo: SegGptGeometry): Float32Array {
-  const width = geo.gridH + geo.gridW;
+/**
+ * [L, 1, gh + gw + pad] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw; the
+ * `pad` trailing columns are zero.
+ */
+export function keyOneHot(geo: SegGptGeometry, pad = 0): Float32Array {
+  const width = geo.gridH + geo.gridW + pad;
   const out = new Float32Array(geo.gridH * geo.gridW * width);
   for (let kh = 0; kh < geo.gridH; kh++) {
     for (let kw = 0; kw < geo.gridW; kw++) {
@@ -41,15 +54,21 @@ export function keyOneHot(geo: SegGptGeometry): Float32Array {
 }
 
 /**
- * Gathered relative-position table laid out [q, c, k] for a batched MatMul:
- * out[q][c][k] = table[q − k + size − 1][c].
+ * Gathered relative-position table laid out [q, c, k + pad] for a batched MatMul:
+ * out[q][c][k] = table[q − k + size − 1][c], and zero in the `pad` trailing k columns.
  */
-export function relativeTable(table: Float32Array, size: number, dim: number): Float32Array {
-  const out = new Float32Array(size * dim * size);
+export function relativeTable(
+  table: Float32Array,
+  size: number,
+  dim: number,
+  pad = 0,
+): Float32Array {
+  const cols = size + pad;
+  const out = new Float32Array(size * dim * cols);
   for (let q = 0; q < size; q++) {
     for (let k = 0; k < size; k++) {
       const row = (q - k + size - 1) * dim;
-      for (let ch = 0; ch < dim; ch++) out[(q * dim + ch) * size + k] = table[row + ch] as number;
+      for (let ch = 0; ch < dim; ch++) out[(q * dim + ch) * cols + k] = table[row + ch] as number;
     }
   }
   return out;
@@ -65,7 +84,8 @@ export function relPosAttention(
 ): string {
   const { gridH: gh, gridW: gw, headDim: hd } = geo;
   const L = gh * gw;
-  const widened = hd + gh + gw;
+  const pad = attentionPadding(geo, kind);
+  const widened = hd + gh + gw + pad;
   // rel_h[b,(qh,qw),n,kh] = Σc q·Rh[qh,kh,c]: a MatMul batched over qh.
   const qRows = transpose(g, reshape(g, inp.q, [-1, gh, gw * heads, hd]), [1, 0, 2, 3]);
   const relH = reshape(
@@ -81,15 +101,43 @@ export function relPosAttention(
   ]);
   const relW = reshape(
     g,
-    transpose(g, reshape(g, g.op('MatMul', [qCols, inp.relW]), [gw, -1, heads, gw]), [1, 0, 2, 3]),
-    [-1, L, heads, gw],
-  );
+    transpose(
+      g,
+      reshape(g, g.op('MatMul', [qCols, inp.relW]), [gw, -1, heads, gw + pad]),
+      [1, 0, 2, 3],
+    ),
+    [-1, L, heads, gw + pad],
+  ); // the pad columns are zero: the tables' are
+
   const qx = g.op('Concat', [inp.q, relH, relW], { axis: int(-1) }); // [B, L, n, hd+gh+gw]
-  const shape = g.op('Concat', [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw])], {
-    axis: int(0),
-  });
+  const shape = g.op(
+    'Concat',
+    [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw + pad])],
+    {
+      axis: int(0),
+    },
+  );
   const kx = g.op('Concat', [inp.k, g.op('Expand', [inp.keyOneHot, shape])], { axis: int(-1) });
 
+  if (kind === 'flash') {
+    // v padded with zeros to the q/k width; the padded output columns are dropped.
+    const vx = g.op('Pad', [inp.v, g.constI64([0, 0, 0, 0, 0, 0, 0, widened - hd])]);
+    const out = g.op(
+      'MultiHeadAttention',
+      [
+        reshape(g, qx, [0, 0, heads * widened]),
+        reshape(g, kx, [0, 0, heads * widened]),
+        reshape(g, vx, [0, 0, heads * widened]),
+      ],
+      { num_heads: int(heads), scale: float(1) },
+      'com.microsoft',
+    );
+    return reshape(g, slice(g, reshape(g, out, [0, 0, heads, widened]), 3, 0, hd), [
+      0,
+      0,
+      heads * hd,
+    ]);
+  }
   if (kind === 'fused') {
     return g.op(
       'MultiHeadAttention',

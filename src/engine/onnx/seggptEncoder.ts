@@ -5,6 +5,7 @@ import type { WeightSource } from '../weights';
 import { float, int, ints, type GraphBuilder } from './graphBuilder';
 import { gelu, layerNorm, linear, reshape, slice, transpose } from './layers';
 import {
+  attentionPadding,
   keyOneHot as keyOneHotRows,
   relativeTable,
   relPosAttention,
@@ -62,10 +63,11 @@ export async function buildEncoder(
   if (!x) throw new Error('the encoder needs an image or a mask stream');
   debug.set('embeddings', x);
   // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys.
-  const keyOneHot = g.weight('attention.key_onehot', keyOneHotRows(geo), [
+  const pad = attentionPadding(geo, attention);
+  const keyOneHot = g.weight('attention.key_onehot', keyOneHotRows(geo, pad), [
     geo.gridH * geo.gridW,
     1,
-    geo.gridH + geo.gridW,
+    geo.gridH + geo.gridW + pad,
   ]);
   const taps: string[] = [];
   const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
@@ -247,8 +249,8 @@ async function block(
   );
   const relW = g.weight(
     `${p}.attention.rel_w_gathered`,
-    relativeTable(await read('attention.rel_pos_w'), gw, hd),
-    [gw, hd, gw],
+    relativeTable(await read('attention.rel_pos_w'), gw, hd, attentionPadding(geo, attention)),
+    [gw, hd, gw + attentionPadding(geo, attention)],
   );
   const ctx = relPosAttention(g, geo, heads, { q, k, v, relH, relW, keyOneHot }, attention);
   const o = ensemble(

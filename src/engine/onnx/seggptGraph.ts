@@ -25,10 +25,20 @@ export interface GraphOptions {
   readonly precision: Precision;
   /** Also output each block's result (`debug_block{i}`, `debug_embeddings`, `debug_tap{k}`). */
   readonly debugOutputs?: boolean;
-  /** How attention is expressed (default 'fused': onnxruntime's MultiHeadAttention). */
+  /** How attention is expressed (default: see defaultAttention). */
   readonly attention?: AttentionKind;
   /** Which part of the model (default 'full', the engine contract's graph). */
   readonly part?: GraphPart;
+}
+
+/**
+ * The attention formulation a precision gets unless asked otherwise: float16 models are for
+ * GPUs, whose flash-attention kernels need equal q/k/v head sizes ('flash': 1.5× the queries per
+ * second of 'fused' with the CUDA provider on an H200); float32 and int8 models are for CPUs,
+ * where padding v only adds work ('fused').
+ */
+export function defaultAttention(precision: Precision): AttentionKind {
+  return precision === 'fp16' ? 'flash' : 'fused';
 }
 
 /** Builds the SegGPT graph and returns the encoded ModelProto (weights streamed to `store`). */
@@ -60,7 +70,8 @@ export async function buildSegGptModel(
     embeddingType: g.input(GRAPH_IO.embeddingType, OnnxDataType.INT64, [1]),
     ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
   };
-  const encoded = await buildEncoder(g, c, weights, inputs, opts.attention ?? 'fused', part);
+  const attention = opts.attention ?? defaultAttention(opts.precision);
+  const encoded = await buildEncoder(g, c, weights, inputs, attention, part);
   if (encoded.maskStream) {
     g.output(GRAPH_IO.maskStream, g.toFloat32(encoded.maskStream), f32, streamDims);
   } else {
@@ -81,7 +92,7 @@ export async function buildSegGptModel(
     props: {
       'seggpt.config': JSON.stringify(toHfConfig(c)),
       'seggpt.precision': opts.precision,
-      'seggpt.attention': opts.attention ?? 'fused',
+      'seggpt.attention': attention,
       'seggpt.part': part,
     },
   });
