@@ -334,6 +334,9 @@ function createSession(
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
+    // Memory-pattern planning makes a second large allocation on the CPU: without it a ViT-L
+    // session peaks ≈ 580 MiB (fp32) / 420 MiB (int8) lower at the same speed (bench: latency).
+    ...(provider === 'cpu' ? { enableMemPattern: false } : {}),
     ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
   });
 }

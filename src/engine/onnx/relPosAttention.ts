@@ -23,12 +23,15 @@ export function attentionPadding(geo: SegGptGeometry, kind: AttentionKind): numb
   return (8 - ((geo.headDim + geo.gridH + geo.gridW) % 8)) % 8;
 }
 
-/** Per-block inputs: q, k (scaled), v as [B, L, heads, hd], and the block's gathered tables. */
+/**
+ * Per-block inputs: q as [B, Lq, heads, hd] (the queries of patch rows fromRow … gh − 1), k
+ * (scaled) and v as [B, L, heads, hd], and the block's gathered tables.
+ */
 export interface AttentionInputs {
   readonly q: string;
   readonly k: string;
   readonly v: string;
-  /** Gathered rel_pos_h as [gh, hd, gh] (see relativeTable). */
+  /** Gathered rel_pos_h as [gh − fromRow, hd, gh] (see relativeTable): query rows fromRow …. */
   readonly relH: string;
   /** Gathered rel_pos_w as [gw, hd, gw + pad] (see attentionPadding). */
   readonly relW: string;
@@ -74,23 +77,25 @@ export function relativeTable(
   return out;
 }
 
-/** Attention output [B, L, heads·hd]. */
+/** Attention output [B, Lq, heads·hd] for the queries of patch rows fromRow … gh − 1. */
 export function relPosAttention(
   g: GraphBuilder,
   geo: SegGptGeometry,
   heads: number,
   inp: AttentionInputs,
   kind: AttentionKind,
+  fromRow = 0,
 ): string {
   const { gridH: gh, gridW: gw, headDim: hd } = geo;
-  const L = gh * gw;
+  const qh = gh - fromRow; // query patch rows
+  const L = qh * gw; // query tokens
   const pad = attentionPadding(geo, kind);
   const widened = hd + gh + gw + pad;
   // rel_h[b,(qh,qw),n,kh] = Σc q·Rh[qh,kh,c]: a MatMul batched over qh.
-  const qRows = transpose(g, reshape(g, inp.q, [-1, gh, gw * heads, hd]), [1, 0, 2, 3]);
+  const qRows = transpose(g, reshape(g, inp.q, [-1, qh, gw * heads, hd]), [1, 0, 2, 3]);
   const relH = reshape(
     g,
-    transpose(g, g.op('MatMul', [qRows, reshape(g, inp.relH, [gh, 1, hd, gh])]), [1, 0, 2, 3]),
+    transpose(g, g.op('MatMul', [qRows, reshape(g, inp.relH, [qh, 1, hd, gh])]), [1, 0, 2, 3]),
     [-1, L, heads, gh],
   );
   // rel_w[b,(qh,qw),n,kw] = Σc q·Rw[qw,kw,c]: batched over qw.

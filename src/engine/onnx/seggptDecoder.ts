@@ -5,9 +5,10 @@ import { int, ints, type GraphBuilder } from './graphBuilder';
 import { gelu, layerNorm, linear, reshape, slice, transpose } from './layers';
 
 /**
- * Decodes the kept features [N, L, hidden] × taps into the query prediction [N, 3, h, w]
- * (compute precision). Only patch rows from gridH/2 − 1 down are decoded: the 3×3 convolution
- * needs one pixel row above the query half, and nothing above that reaches it.
+ * Decodes the kept features into the query prediction [N, 3, h, w] (compute precision). The
+ * taps hold patch rows gridH/2 − 1 … gridH − 1 only ([N, (gridH/2 + 1)·gridW, hidden] each, see
+ * decoderFromRow): the 3×3 convolution needs one pixel row above the query half, and nothing
+ * above that reaches it.
  */
 export async function buildDecoder(
   g: GraphBuilder,
@@ -19,22 +20,24 @@ export async function buildDecoder(
   const { gridH: gh, gridW: gw } = geo;
   const p = c.patchSize;
   const d = c.decoderHiddenSize;
-  const L = gh * gw;
   const inDim = taps.length * c.hiddenSize;
   const rows = gh / 2 + 1;
-  const feats = slice(g, g.op('Concat', taps, { axis: int(-1) }), 1, (gh / 2 - 1) * gw, L);
+  const feats = g.op('Concat', taps, { axis: int(-1) });
+  // The embed's output features come as (py, px, c); they are reordered to (c, py, px) at
+  // conversion so that the pixel shuffle below moves runs of p contiguous values instead of
+  // gathering single values d apart (the same numbers, several times faster to lay out).
   const embedded = linear(
     g,
     feats,
     'decoder.decoder_embed',
-    await w.readF32('decoder.decoder_embed.weight'),
-    await w.readF32('decoder.decoder_embed.bias'),
+    channelsFirst(await w.readF32('decoder.decoder_embed.weight'), p, d, inDim),
+    channelsFirst(await w.readF32('decoder.decoder_embed.bias'), p, d, 1),
     inDim,
     p * p * d,
-  ); // [N, rows·gw, p·p·d], feature index (py·p + px)·d + c
+  ); // [N, rows·gw, p·p·d], feature index (c·p + py)·p + px
   const shuffled = reshape(
     g,
-    transpose(g, reshape(g, embedded, [-1, rows, gw, p, p, d]), [0, 5, 1, 3, 2, 4]),
+    transpose(g, reshape(g, embedded, [-1, rows, gw, d, p, p]), [0, 3, 1, 4, 2, 5]),
     [-1, d, rows * p, gw * p],
   );
   // Keep canvas rows h−1 … 2h−1: one row of context above the query half.
@@ -73,4 +76,21 @@ export async function buildDecoder(
     3,
   );
   return transpose(g, head, [0, 3, 1, 2]);
+}
+
+/**
+ * Reorders the rows of a [p·p·d, width] matrix (or a bias, width 1) from (py, px, c) order to
+ * (c, py, px) order.
+ */
+export function channelsFirst(m: Float32Array, p: number, d: number, width: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let py = 0; py < p; py++) {
+    for (let px = 0; px < p; px++) {
+      for (let c = 0; c < d; c++) {
+        const from = ((py * p + px) * d + c) * width;
+        out.set(m.subarray(from, from + width), ((c * p + py) * p + px) * width);
+      }
+    }
+  }
+  return out;
 }

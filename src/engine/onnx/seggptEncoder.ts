@@ -36,12 +36,26 @@ export interface EncoderInputs {
 
 /** What the encoder produces: the kept features and, for debugging, named intermediates. */
 export interface EncoderOutputs {
-  /** LN_final(x) after each tap block, [N, L, hidden] (full and query). */
+  /**
+   * LN_final(x) after each tap block, patch rows decoderFromRow(geo) onward only:
+   * [N, L − decoderFromRow·gw, hidden] (full and query).
+   */
   readonly taps: string[];
   /** The mask stream after block merge_index, before the merge (prompt). */
   readonly maskStream?: string;
-  /** Embeddings [2N, L, hidden] and each block's output, for layer-by-layer checks. */
+  /**
+   * Embeddings [2N, L, hidden], each block's output and each full tap (`tap{k}`), for
+   * layer-by-layer checks; only complete when built with `trimLast` off.
+   */
   readonly debug: Map<string, string>;
+}
+
+/**
+ * The first patch row the decoder reads: the query half (rows gh/2 …) and the row above it,
+ * which its 3×3 convolution reaches.
+ */
+export function decoderFromRow(geo: SegGptGeometry): number {
+  return geo.gridH / 2 - 1;
 }
 
 /**
@@ -55,8 +69,16 @@ export async function buildEncoder(
   inp: EncoderInputs,
   attention: AttentionKind,
   part: GraphPart = 'full',
+  /**
+   * Compute the last block for the rows the decoder reads only (its keys and values still
+   * come from every token). Off for debug graphs, whose last block output is compared whole.
+   */
+  trimLast = true,
 ): Promise<EncoderOutputs> {
   const geo = geometryOf(c);
+  const fromRow = decoderFromRow(geo);
+  const decoderRows = (t: string): string =>
+    slice(g, t, 1, fromRow * geo.gridW, geo.gridH * geo.gridW);
   const debug = new Map<string, string>();
   const [image, mask] = await embeddings(g, c, geo, w, inp, part);
   let x = image && mask ? g.op('Concat', [image, mask], { axis: int(0) }) : (image ?? mask);
@@ -72,7 +94,21 @@ export async function buildEncoder(
   const taps: string[] = [];
   const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    x = await block(g, c, geo, w, i, x, inp.ensembleSize, keyOneHot, attention);
+    // Only after the merge: the query graph's mask stream input is whole.
+    const trimmed =
+      trimLast && part !== 'prompt' && i === c.numHiddenLayers - 1 && i > c.mergeIndex;
+    x = await block(
+      g,
+      c,
+      geo,
+      w,
+      i,
+      x,
+      inp.ensembleSize,
+      keyOneHot,
+      attention,
+      trimmed ? fromRow : 0,
+    );
     debug.set(`block${i}`, x);
     if (i === c.mergeIndex) {
       if (part === 'prompt') return { taps, maskStream: x, debug };
@@ -83,7 +119,13 @@ export async function buildEncoder(
           : (g.opN('Split', [x], 2, { axis: int(0) }) as [string, string]);
       x = g.op('Mul', [g.op('Add', [a, b]), g.constF([0.5], [])]);
     }
-    if (final && c.intermediateHiddenStateIndices.includes(i)) taps.push(final(x));
+    if (final && c.intermediateHiddenStateIndices.includes(i)) {
+      if (trimmed) taps.push(final(x));
+      else {
+        debug.set(`tap${taps.length}`, final(x));
+        taps.push(final(decoderRows(x)));
+      }
+    }
   }
   return { taps, debug };
 }
@@ -209,6 +251,8 @@ async function block(
   ensembleSize: string,
   keyOneHot: string,
   attention: AttentionKind,
+  /** Compute the output for patch rows fromRow … only (keys and values from all rows). */
+  fromRow = 0,
 ): Promise<string> {
   const p = `model.encoder.layers.${i}`;
   const hid = c.hiddenSize;
@@ -216,6 +260,7 @@ async function block(
   const hd = geo.headDim;
   const { gridH: gh, gridW: gw } = geo;
   const L = gh * gw;
+  const first = fromRow * gw; // first token computed
   const read = (n: string): Promise<Float32Array> => w.readF32(`${p}.${n}`);
 
   const h = layerNorm(
@@ -243,16 +288,25 @@ async function block(
     .opN('Split', [reshape(g, qkv, [0, 0, 3, heads, hd])], 3, { axis: int(2) })
     .map((t) => reshape(g, t, [0, 0, heads, hd])) as [string, string, string]; // [B,L,n,hd]
   const relH = g.weight(
-    `${p}.attention.rel_h_gathered`,
-    relativeTable(await read('attention.rel_pos_h'), gh, hd),
-    [gh, hd, gh],
+    // Named by its rows: graphs of one conversion share weights by name, and a debug graph
+    // keeps this block whole.
+    `${p}.attention.rel_h_gathered${fromRow ? `_from${fromRow}` : ''}`,
+    relativeTable(await read('attention.rel_pos_h'), gh, hd).subarray(fromRow * hd * gh),
+    [gh - fromRow, hd, gh],
   );
   const relW = g.weight(
     `${p}.attention.rel_w_gathered`,
     relativeTable(await read('attention.rel_pos_w'), gw, hd, attentionPadding(geo, attention)),
     [gw, hd, gw + attentionPadding(geo, attention)],
   );
-  const ctx = relPosAttention(g, geo, heads, { q, k, v, relH, relW, keyOneHot }, attention);
+  const ctx = relPosAttention(
+    g,
+    geo,
+    heads,
+    { q: first ? slice(g, q, 1, first, L) : q, k, v, relH, relW, keyOneHot },
+    attention,
+    fromRow,
+  );
   const o = ensemble(
     g,
     linear(
@@ -267,9 +321,10 @@ async function block(
     L,
     hid,
     ensembleSize,
+    first,
   );
 
-  const x1 = g.op('Add', [x, o]);
+  const x1 = g.op('Add', [first ? slice(g, x, 1, first, L) : x, o]);
   const h2 = layerNorm(
     g,
     x1,
@@ -308,9 +363,17 @@ async function block(
  * the merge and N divides by G, so groups never straddle the two streams (BAAI's semantics).
  * With G = 1 the mean of one row is that row, exactly.
  */
-function ensemble(g: GraphBuilder, o: string, L: number, hid: number, groupSize: string): string {
-  const top = slice(g, o, 1, 0, L / 2);
-  const bottom = slice(g, o, 1, L / 2, L);
+function ensemble(
+  g: GraphBuilder,
+  o: string,
+  L: number,
+  hid: number,
+  groupSize: string,
+  /** Index of o's first token (o holds tokens first … L − 1; first ≤ L/2). */
+  first = 0,
+): string {
+  const top = slice(g, o, 1, 0, L / 2 - first);
+  const bottom = slice(g, o, 1, L / 2 - first, L - first);
   const groupShape = g.op('Concat', [g.constI64([-1]), groupSize, g.constI64([L / 2, hid])], {
     axis: int(0),
   });

@@ -71,7 +71,7 @@ export async function buildSegGptModel(
     ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
   };
   const attention = opts.attention ?? defaultAttention(opts.precision);
-  const encoded = await buildEncoder(g, c, weights, inputs, attention, part);
+  const encoded = await buildEncoder(g, c, weights, inputs, attention, part, !opts.debugOutputs);
   if (encoded.maskStream) {
     g.output(GRAPH_IO.maskStream, g.toFloat32(encoded.maskStream), f32, streamDims);
   } else {
@@ -82,9 +82,6 @@ export async function buildSegGptModel(
     for (const [name, value] of encoded.debug) {
       g.output(`debug_${name}`, g.toFloat32(value), f32, ['rows', tokens, c.hiddenSize]);
     }
-    encoded.taps.forEach((t, k) =>
-      g.output(`debug_tap${k}`, g.toFloat32(t), f32, ['batch', tokens, c.hiddenSize]),
-    );
   }
   return g.encode({
     producer: 'seggpt-curator',
