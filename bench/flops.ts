@@ -3,8 +3,9 @@
  *
  * Counted as 2 × multiply-accumulates of the matrix products only (LayerNorm, GELU, softmax and
  * the adds are left out). The terms follow what the engine computes: the mask canvas's bottom half
- * is mask tokens, so only its top half is patch-embedded; the decoder only embeds patch rows
- * gridH/2 − 1 … gridH − 1 and convolves the query half.
+ * is mask tokens, so only its top half is patch-embedded; the last block computes only the tokens
+ * of patch rows gridH/2 − 1 … gridH − 1 (its keys and values still cover all tokens); the decoder
+ * only embeds those rows and convolves the query half.
  */
 import { geometryOf, type SegGptConfig } from '../src/engine/config';
 
@@ -83,25 +84,22 @@ export function forwardFlops(c: SegGptConfig, queries = 1): FlopBreakdown {
 
   // Image canvas in full, mask canvas top half only.
   const patchMacs = 1.5 * N * L * c.numChannels * c.patchSize * c.patchSize * hid;
-  const perRow = {
-    attnLinears: L * hid * 3 * hid + L * hid * hid,
-    mlp: 2 * L * hid * c.mlpDim,
-    attnScores: L * L * hid,
-    attnValues: L * L * hid,
-    relPos: L * (gh + gw) * hid,
-    widened: L * L * c.numAttentionHeads * (gh + gw),
-  };
+  const perRow = rowMacs(c, L);
+  // The last block (after the merge) computes the decoder's rows only; qkv stays whole.
+  const kept = after > 0 ? (gh / 2 + 1) * gw : L;
+  const last = rowMacs(c, kept);
+  const trim = (k: keyof typeof perRow): number => N * (perRow[k] - last[k]);
   const d = c.decoderHiddenSize;
   const decodedTokens = (gh / 2 + 1) * gw;
   const inDim = c.intermediateHiddenStateIndices.length * hid;
   const queryPixels = geo.inputH * geo.inputW;
   const macs = {
     patchEmbed: patchMacs,
-    attnLinears: blockRows * perRow.attnLinears,
-    mlp: blockRows * perRow.mlp,
-    attnScores: blockRows * perRow.attnScores,
-    attnValues: blockRows * perRow.attnValues,
-    relPos: blockRows * perRow.relPos,
+    attnLinears: blockRows * perRow.attnLinears - trim('attnLinears'),
+    mlp: blockRows * perRow.mlp - trim('mlp'),
+    attnScores: blockRows * perRow.attnScores - trim('attnScores'),
+    attnValues: blockRows * perRow.attnValues - trim('attnValues'),
+    relPos: blockRows * perRow.relPos - trim('relPos'),
     decoderEmbed: N * decodedTokens * inDim * c.patchSize * c.patchSize * d,
     decoderConv: N * queryPixels * d * d * 9,
     decoderHead: N * queryPixels * d * c.numChannels,
@@ -116,7 +114,22 @@ export function forwardFlops(c: SegGptConfig, queries = 1): FlopBreakdown {
     encoder,
     decoder,
     total: encoder + decoder,
-    widenedAttentionExtra: 2 * blockRows * perRow.widened,
+    widenedAttentionExtra: 2 * (blockRows * perRow.widened - trim('widened')),
+  };
+}
+
+/** Multiply-accumulates of one block on one row, computing `tokens` of its L query tokens. */
+function rowMacs(c: SegGptConfig, tokens: number) {
+  const { gridH: gh, gridW: gw } = geometryOf(c);
+  const L = gh * gw;
+  const hid = c.hiddenSize;
+  return {
+    attnLinears: L * hid * 3 * hid + tokens * hid * hid,
+    mlp: 2 * tokens * hid * c.mlpDim,
+    attnScores: tokens * L * hid,
+    attnValues: tokens * L * hid,
+    relPos: tokens * (gh + gw) * hid,
+    widened: tokens * L * c.numAttentionHeads * (gh + gw),
   };
 }
 
@@ -127,9 +140,9 @@ export function forwardFlops(c: SegGptConfig, queries = 1): FlopBreakdown {
  */
 export function promptOnlyFlops(c: SegGptConfig): number {
   const f = forwardFlops(c, 1);
-  const before = c.mergeIndex + 1;
-  const blockRows = before * 2 + (c.numHiddenLayers - before);
-  const perRowBlocks = (f.attnLinears + f.mlp + f.attnScores + f.attnValues + f.relPos) / blockRows;
+  const geo = geometryOf(c);
+  const r = rowMacs(c, geo.gridH * geo.gridW);
+  const perRowBlock = 2 * (r.attnLinears + r.mlp + r.attnScores + r.attnValues + r.relPos);
   // patchEmbed counts 1.5 canvases: the image canvas and the mask canvas's top half.
-  return before * perRowBlocks + f.patchEmbed / 3;
+  return (c.mergeIndex + 1) * perRowBlock + f.patchEmbed / 3;
 }
