@@ -9,7 +9,7 @@ import type * as ort from 'onnxruntime-node';
 import { geometryOf } from '../src/engine/config';
 import { readModelInfo } from '../src/engine/modelInfo';
 import { GRAPH_IO } from '../src/engine/onnx/seggptGraph';
-import { SegGptSession, type ModelBatch } from '../src/engine/segGptSession';
+import { engineSessionOptions, SegGptSession, type ModelBatch } from '../src/engine/segGptSession';
 import { makeQuery } from './query';
 import { peakRssMib } from './timing';
 
@@ -55,9 +55,7 @@ async function open(
   const { inputH: h, inputW: w } = geometryOf(readModelInfo(req.modelPath).config);
   const t0 = performance.now();
   const session = await runtime.InferenceSession.create(req.modelPath, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: req.threads,
+    ...engineSessionOptions('cpu', req.threads),
     ...req.sessionOptions,
   });
   const loadMs = performance.now() - t0;

@@ -40,7 +40,7 @@ export interface BenchOptions {
   readonly flatImages: number;
   /** Latency section: try every session-option variant, not just the default and the advice. */
   readonly latencySweep: boolean;
-  /** Latency section: these variants (besides the engine's and the advised one). */
+  /** Latency section: these variants (besides the engine's, the full graph and mem-pattern). */
   readonly latencyVariants?: readonly string[];
   /** Latency section: cold starts per variant and precision (medians are reported). */
   readonly latencyRepeats: number;

@@ -323,6 +323,21 @@ export function webgpuRowLimit(
   return Math.max(1, Math.floor(WEBGPU_SAFE_BYTES / perRow));
 }
 
+/** The session options the engine creates a session with (benchmarks compare variants of them). */
+export function engineSessionOptions(
+  provider: ProviderName,
+  threads: number,
+): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    // Memory-pattern planning makes a second large allocation on the CPU: without it a ViT-L
+    // session peaks ≈ 150–200 MiB lower at the same speed (bench: latency).
+    ...(provider === 'cpu' ? { enableMemPattern: false } : {}),
+  };
+}
+
 function createSession(
   runtime: typeof ort,
   modelPath: string,
@@ -331,12 +346,7 @@ function createSession(
   opts: LoadOptions,
 ): Promise<ort.InferenceSession> {
   return runtime.InferenceSession.create(modelPath, {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    // Memory-pattern planning makes a second large allocation on the CPU: without it a ViT-L
-    // session peaks ≈ 580 MiB (fp32) / 420 MiB (int8) lower at the same speed (bench: latency).
-    ...(provider === 'cpu' ? { enableMemPattern: false } : {}),
+    ...engineSessionOptions(provider, threads),
     ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
   });
 }

@@ -120,11 +120,9 @@ export async function buildEncoder(
       x = g.op('Mul', [g.op('Add', [a, b]), g.constF([0.5], [])]);
     }
     if (final && c.intermediateHiddenStateIndices.includes(i)) {
-      if (trimmed) taps.push(final(x));
-      else {
-        debug.set(`tap${taps.length}`, final(x));
-        taps.push(final(decoderRows(x)));
-      }
+      // Debug graphs (trimLast off) also output each whole tap.
+      if (!trimLast) debug.set(`tap${taps.length}`, final(x));
+      taps.push(final(trimmed ? x : decoderRows(x)));
     }
   }
   return { taps, debug };
