@@ -19,7 +19,7 @@ export interface ModelInfo {
   readonly externalData: boolean;
 }
 
-const ATTENTION_KINDS: readonly AttentionKind[] = ['fused', 'flash', 'plain'];
+const ATTENTION_KINDS: readonly AttentionKind[] = ['bias', 'fused', 'flash', 'plain'];
 
 /** Larger .onnx files hold inline weights we do not need to decode for metadata. */
 const MAX_DECODE_BYTES = 512 * 1024 * 1024;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseConfig } from '../../src/engine/config';
 import { convertModel } from '../../src/engine/convert';
 import { readModelInfo } from '../../src/engine/modelInfo';
+import type { AttentionKind } from '../../src/engine/onnx/relPosAttention';
 import { openSafetensors } from '../../src/engine/safetensors';
 import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
 import { fixturePath, maxAbsDiff, readF32, readF64 } from '../support/fixtures';
@@ -18,8 +19,11 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
   let fp32: SegGptSession;
   /** The same model run as its prompt and query graphs. */
   let split: SegGptSession;
-  /** Attention with q/k/v padded to one head size (here 20 → 24 columns, v 8 → 24). */
-  let flash: SegGptSession;
+  /**
+   * The other attention forms (the default for fp32 is the bias tensor): widened q/k, and
+   * q/k/v padded to one head size (here 20 → 24 columns, v 8 → 24).
+   */
+  const others = new Map<AttentionKind, SegGptSession>();
 
   const batchOf = (inp: string, semantic: boolean, ensembleSize: number): ModelBatch => {
     const pixelValues = readF32(fixturePath(`in_${inp}_pixel_values.bin`));
@@ -53,13 +57,10 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
         outPath: path.join(dir, 'tiny-fp16.onnx'),
         precision: 'fp16',
       });
-      await convertModel({
-        config,
-        weights,
-        outPath: path.join(dir, 'tiny-flash.onnx'),
-        precision: 'fp32',
-        attention: 'flash',
-      });
+      for (const attention of ['fused', 'flash'] as const) {
+        const outPath = path.join(dir, `tiny-${attention}.onnx`);
+        await convertModel({ config, weights, outPath, precision: 'fp32', attention });
+      }
     } finally {
       await weights.close();
     }
@@ -68,13 +69,16 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       graphs: 'full',
     });
     split = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
-    flash = await SegGptSession.load(path.join(dir, 'tiny-flash.onnx'), { providers: ['cpu'] });
+    for (const attention of ['fused', 'flash'] as const) {
+      const modelPath = path.join(dir, `tiny-${attention}.onnx`);
+      others.set(attention, await SegGptSession.load(modelPath, { providers: ['cpu'] }));
+    }
   });
 
   after(async () => {
     await fp32?.release();
     await split?.release();
-    await flash?.release();
+    for (const s of others.values()) await s.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -105,10 +109,12 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       // A second run hits the prompt cache and must give the same answer.
       assert.deepEqual(await split.run(batch), await split.run(batch));
     });
-    it(`padded ('flash') attention matches: ${title}`, async () => {
+    it(`widened ('fused') and padded ('flash') attention match: ${title}`, async () => {
       const batch = batchOf(inp, semantic, group);
-      const err = maxAbsDiff(await flash.run(batch), expected(outputs[i] as string, batch.rows));
-      assert.ok(err <= 1e-4, `max abs error ${err}`);
+      for (const [kind, s] of others) {
+        const err = maxAbsDiff(await s.run(batch), expected(outputs[i] as string, batch.rows));
+        assert.ok(err <= 1e-4, `${kind}: max abs error ${err}`);
+      }
     });
   });
 
@@ -141,7 +147,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       assert.equal(fp16.precision, 'fp16');
       // float16 models are for GPUs: attention padded to one head size for flash kernels.
       assert.equal(readModelInfo(path.join(dir, 'tiny-fp16.onnx')).attention, 'flash');
-      assert.equal(readModelInfo(path.join(dir, 'tiny.onnx')).attention, 'fused');
+      assert.equal(readModelInfo(path.join(dir, 'tiny.onnx')).attention, 'bias');
       const batch = batchOf('ens', true, 2);
       const err = maxAbsDiff(await fp16.run(batch), expected(outputs[3] as string, 2));
       // Outputs reach about ±2.5; half precision keeps roughly three significant digits.

@@ -1,21 +1,25 @@
 /**
  * Attention with SegGPT's decomposed relative-position bias, as ONNX.
  *
- * The bias is a dot product in disguise: bias[(qh,qw),(kh,kw)] = rel_h[qh,qw,kh] + rel_w[qh,qw,kw].
- * Appending rel_h and rel_w (gh + gw values) to each query and one-hot(kh), one-hot(kw) to each
- * key makes plain attention over the widened q/k compute scores + bias exactly, with no
- * L×L bias tensor. Keys arrive already scaled by 1/√d (folded into their weights).
+ * The bias is bias[(qh,qw),(kh,kw)] = rel_h[qh,qw,kh] + rel_w[qh,qw,kw], with rel_h and rel_w
+ * small products of q with the tables. Two ways to hand it to onnxruntime's MultiHeadAttention:
+ * as a dot product in disguise (appending rel_h and rel_w, gh + gw values, to each query and
+ * one-hot(kh), one-hot(kw) to each key makes attention over the widened q/k compute scores + bias
+ * exactly, with no L×L tensor), or as its `attention_bias` input, an L×L tensor per head built by
+ * one broadcast Add. Keys arrive already scaled by 1/√d (folded into their weights).
  */
 import type { SegGptGeometry } from '../config';
 import { float, int, type GraphBuilder } from './graphBuilder';
 import { reshape, slice, transpose } from './layers';
 
 /**
- * How attention is expressed: onnxruntime's fused MultiHeadAttention (`fused`); the same with
- * q/k widened to a multiple of 8 and v zero-padded to that width (`flash`: equal head sizes let
- * GPU providers pick their flash-attention kernels); or MatMul/Softmax/MatMul (`plain`).
+ * How attention is expressed: onnxruntime's MultiHeadAttention with the bias as a tensor (`bias`:
+ * fewest operations, fastest on CPUs, one extra L×L buffer per head); with the widened q/k
+ * (`fused`: no L×L tensor of our own); the same widened to a multiple of 8 with v zero-padded to
+ * that width (`flash`: equal head sizes let GPU providers pick their flash-attention kernels);
+ * or MatMul/Softmax/MatMul over the widened q/k (`plain`).
  */
-export type AttentionKind = 'fused' | 'flash' | 'plain';
+export type AttentionKind = 'fused' | 'flash' | 'plain' | 'bias';
 
 /** Zero columns appended to the widened q/k (and v) for an attention kind. */
 export function attentionPadding(geo: SegGptGeometry, kind: AttentionKind): number {
@@ -114,6 +118,25 @@ export function relPosAttention(
     [-1, L, heads, gw + pad],
   ); // the pad columns are zero: the tables' are
 
+  if (kind === 'bias') {
+    // The bias as a tensor: [B, n, Lq, gh, 1] + [B, n, Lq, 1, gw] → [B, n, Lq, L].
+    const bh = reshape(g, transpose(g, relH, [0, 2, 1, 3]), [0, 0, 0, gh, 1]);
+    const bw = reshape(g, transpose(g, relW, [0, 2, 1, 3]), [0, 0, 0, 1, gw]);
+    const bias = reshape(g, g.op('Add', [bh, bw]), [0, 0, 0, gh * gw]);
+    return g.op(
+      'MultiHeadAttention',
+      [
+        reshape(g, inp.q, [0, 0, heads * hd]),
+        reshape(g, inp.k, [0, 0, heads * hd]),
+        reshape(g, inp.v, [0, 0, heads * hd]),
+        '',
+        '',
+        bias,
+      ],
+      { num_heads: int(heads), scale: float(1) },
+      'com.microsoft',
+    );
+  }
   const qx = g.op('Concat', [inp.q, relH, relW], { axis: int(-1) }); // [B, L, n, hd+gh+gw]
   const shape = g.op(
     'Concat',

@@ -35,10 +35,11 @@ export interface GraphOptions {
  * The attention formulation a precision gets unless asked otherwise: float16 models are for
  * GPUs, whose flash-attention kernels need equal q/k/v head sizes ('flash': 1.5× the queries per
  * second of 'fused' with the CUDA provider on an H200); float32 and int8 models are for CPUs,
- * where padding v only adds work ('fused').
+ * where the bias as a tensor does the least arithmetic ('bias': 9% faster than 'fused' in int8,
+ * 3% in fp32 on ViT-L).
  */
 export function defaultAttention(precision: Precision): AttentionKind {
-  return precision === 'fp16' ? 'flash' : 'fused';
+  return precision === 'fp16' ? 'flash' : 'bias';
 }
 
 /** Builds the SegGPT graph and returns the encoded ModelProto (weights streamed to `store`). */
