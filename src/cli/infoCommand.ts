@@ -1,5 +1,6 @@
 /** `seggpt info`: what a model is and which execution provider runs it here. */
 import { geometryOf } from '../engine/config';
+import { readModelInfo } from '../engine/modelInfo';
 import { SegGptSession } from '../engine/segGptSession';
 import { parse } from './args';
 import { sessionOptions } from './commonOptions';
@@ -8,8 +9,8 @@ import { sessionOptions } from './commonOptions';
 export const INFO_HELP = `Usage:
   seggpt info --model <model.onnx> [--provider <name>] [--threads <n>]
 
-Loads the model and prints its configuration, precision, the execution provider that runs it
-(and why faster ones were not used) and the load time.`;
+Loads the model and prints its configuration, precision, attention form, the execution provider
+that runs it (and why faster ones were not used) and the load time.`;
 
 /** Runs `seggpt info`. */
 export async function infoCommand(argv: string[], log: (s: string) => void): Promise<number> {
@@ -34,6 +35,7 @@ export async function infoCommand(argv: string[], log: (s: string) => void): Pro
     const g = geometryOf(c);
     log(`model      ${model}`);
     log(`precision  ${session.precision}`);
+    log(`attention  ${readModelInfo(model).attention ?? 'fused'}`);
     log(
       `shape      hidden ${c.hiddenSize}, ${c.numHiddenLayers} blocks, ${c.numAttentionHeads} heads, input ${g.inputW}×${g.inputH}`,
     );
