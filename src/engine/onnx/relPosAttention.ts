@@ -39,7 +39,7 @@ export interface AttentionInputs {
   readonly relH: string;
   /** Gathered rel_pos_w as [gw, hd, gw + pad] (see attentionPadding). */
   readonly relW: string;
-  /** Shared [L, 1, gh + gw + pad] one-hot key rows. */
+  /** Shared [L, 1, gh + gw + pad] one-hot key rows (empty for `bias`, which needs none). */
   readonly keyOneHot: string;
 }
 

@@ -84,13 +84,17 @@ export async function buildEncoder(
   let x = image && mask ? g.op('Concat', [image, mask], { axis: int(0) }) : (image ?? mask);
   if (!x) throw new Error('the encoder needs an image or a mask stream');
   debug.set('embeddings', x);
-  // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys.
+  // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys (the
+  // widened forms; 'bias' passes the bias as a tensor instead).
   const pad = attentionPadding(geo, attention);
-  const keyOneHot = g.weight('attention.key_onehot', keyOneHotRows(geo, pad), [
-    geo.gridH * geo.gridW,
-    1,
-    geo.gridH + geo.gridW + pad,
-  ]);
+  const keyOneHot =
+    attention === 'bias'
+      ? ''
+      : g.weight('attention.key_onehot', keyOneHotRows(geo, pad), [
+          geo.gridH * geo.gridW,
+          1,
+          geo.gridH + geo.gridW + pad,
+        ]);
   const taps: string[] = [];
   const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
