@@ -333,7 +333,7 @@ export function engineSessionOptions(
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     // Memory-pattern planning makes a second large allocation on the CPU: without it a ViT-L
-    // session peaks ≈ 150–200 MiB lower at the same speed (bench: latency).
+    // session peaks ≈ 100–200 MiB lower at the same speed (bench: latency).
     ...(provider === 'cpu' ? { enableMemPattern: false } : {}),
   };
 }

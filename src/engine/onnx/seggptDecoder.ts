@@ -82,7 +82,7 @@ export async function buildDecoder(
  * Reorders the rows of a [p·p·d, width] matrix (or a bias, width 1) from (py, px, c) order to
  * (c, py, px) order.
  */
-export function channelsFirst(m: Float32Array, p: number, d: number, width: number): Float32Array {
+function channelsFirst(m: Float32Array, p: number, d: number, width: number): Float32Array {
   const out = new Float32Array(m.length);
   for (let py = 0; py < p; py++) {
     for (let px = 0; px < p; px++) {
