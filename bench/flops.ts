@@ -35,8 +35,9 @@ export interface FlopBreakdown {
   /** Decoder part of `total`. */
   readonly decoder: number;
   /**
-   * Extra work of the engine's widened attention ([q, rel_h, rel_w]·[k, onehot(kh), onehot(kw)]ᵀ):
-   * the bias enters as a dot product of width gridH + gridW per score. Not part of `total`.
+   * Extra work of the widened attention forms, fp32's and fp16's ([q, rel_h, rel_w]·[k, onehot(kh),
+   * onehot(kw)]ᵀ): the bias enters as a dot product of width gridH + gridW per score (int8's
+   * `bias` form adds a tensor instead). Not part of `total`.
    */
   readonly widenedAttentionExtra: number;
 }
