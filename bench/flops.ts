@@ -8,6 +8,7 @@
  * only embeds those rows and convolves the query half.
  */
 import { geometryOf, type SegGptConfig } from '../src/engine/config';
+import { decoderFromRow } from '../src/engine/onnx/seggptEncoder';
 
 /** The doc's nominal figure for ViT-L at 896×448 (full-canvas decoder), for cross-version comparisons. */
 export const NOMINAL_VIT_L_FLOPS = 1.59e12;
@@ -87,11 +88,11 @@ export function forwardFlops(c: SegGptConfig, queries = 1): FlopBreakdown {
   const patchMacs = 1.5 * N * L * c.numChannels * c.patchSize * c.patchSize * hid;
   const perRow = rowMacs(c, L);
   // The last block (after the merge) computes the decoder's rows only; qkv stays whole.
-  const kept = after > 0 ? (gh / 2 + 1) * gw : L;
+  const decodedTokens = (gh - decoderFromRow(geo)) * gw;
+  const kept = after > 0 ? decodedTokens : L;
   const last = rowMacs(c, kept);
   const trim = (k: keyof typeof perRow): number => N * (perRow[k] - last[k]);
   const d = c.decoderHiddenSize;
-  const decodedTokens = (gh / 2 + 1) * gw;
   const inDim = c.intermediateHiddenStateIndices.length * hid;
   const queryPixels = geo.inputH * geo.inputW;
   const macs = {

@@ -3,6 +3,7 @@ import { geometryOf, type SegGptConfig } from '../config';
 import type { WeightSource } from '../weights';
 import { int, ints, type GraphBuilder } from './graphBuilder';
 import { gelu, layerNorm, linear, reshape, slice, transpose } from './layers';
+import { decoderFromRow } from './seggptEncoder';
 
 /**
  * Decodes the kept features into the query prediction [N, 3, h, w] (compute precision). The
@@ -21,7 +22,7 @@ export async function buildDecoder(
   const p = c.patchSize;
   const d = c.decoderHiddenSize;
   const inDim = taps.length * c.hiddenSize;
-  const rows = gh / 2 + 1;
+  const rows = gh - decoderFromRow(geo); // patch rows decoded
   const feats = g.op('Concat', taps, { axis: int(-1) });
   // The embed's output features come as (py, px, c); they are reordered to (c, py, px) at
   // conversion so that the pixel shuffle below moves runs of p contiguous values instead of
