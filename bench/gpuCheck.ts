@@ -26,6 +26,10 @@ const { values } = parseArgs({
     'budget-s': { type: 'string', default: '300' },
     work: { type: 'string', default: path.join(os.tmpdir(), 'seggpt-gpu') },
     'skip-vitl': { type: 'boolean' },
+    /** Time the providers without the tiny-fixture check first. */
+    'skip-fixtures': { type: 'boolean' },
+    /** No CPU fp32 reference (no error figure; saves a conversion and a CPU run). */
+    'skip-reference': { type: 'boolean' },
     /** Only write the ViT-L models and the CPU reference (a setup step before the GPU runs). */
     'convert-only': { type: 'boolean' },
     precisions: { type: 'string', default: 'fp16,fp32' },
@@ -209,12 +213,12 @@ async function main(): Promise<void> {
   result.options = { attention, batches, graphs, precisions: values.precisions };
   if (values['convert-only']) {
     for (const p of (values.precisions as string).split(',') as Precision[]) await vitL(p);
-    await cpuReference();
+    if (!values['skip-reference']) await cpuReference();
     return save();
   }
   const providers = (values.providers as string).split(',') as ProviderName[];
-  const ok: ProviderName[] = [];
-  for (const p of providers) {
+  const ok: ProviderName[] = values['skip-fixtures'] ? [...providers] : [];
+  for (const p of values['skip-fixtures'] ? [] : providers) {
     for (const precision of ['fp32', 'fp16'] as const) {
       try {
         const errs = await fixtureErrors(p, precision);
@@ -231,7 +235,9 @@ async function main(): Promise<void> {
   // CPU fp32 output of the same random query, to measure each GPU run's error.
   let reference: Float32Array | undefined;
   if (values['skip-vitl']) return save();
-  if (ok.length && Date.now() < deadline) reference = await cpuReference();
+  if (ok.length && !values['skip-reference'] && Date.now() < deadline) {
+    reference = await cpuReference();
+  }
   for (const p of ok) {
     for (const precision of (values.precisions as string).split(',') as Precision[]) {
       if (Date.now() > deadline) break;
