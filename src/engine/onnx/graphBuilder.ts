@@ -78,12 +78,14 @@ export class GraphBuilder {
   opN(
     opType: string,
     inputs: string[],
-    outputs: number,
+    /** How many outputs, or which of them are wanted (the others are left unnamed: ''). */
+    outputs: number | readonly boolean[],
     attrs: Record<string, Attr> = {},
     domain?: string,
   ): string[] {
     const name = this.fresh(opType);
-    const output = Array.from({ length: outputs }, (_, i) => `${name}_out${i}`);
+    const wanted = typeof outputs === 'number' ? Array<boolean>(outputs).fill(true) : outputs;
+    const output = wanted.map((w, i) => (w ? `${name}_out${i}` : ''));
     this.nodes.push({
       opType,
       ...(domain ? { domain } : {}),

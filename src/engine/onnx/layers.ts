@@ -62,6 +62,25 @@ export function linear(
   return bias ? g.op('Add', [y, g.weight(`${name}.bias`, bias, [outDim])]) : y;
 }
 
+/**
+ * x·Wᵀ with its bias returned apart (as an initializer name), for a consumer that adds it in
+ * its own kernel (skipLayerNorm).
+ */
+export function linearDeferredBias(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  weight: Float32Array,
+  bias: Float32Array,
+  inDim: number,
+  outDim: number,
+): { y: string; bias: string } {
+  return {
+    y: linear(g, x, name, weight, undefined, inDim, outDim),
+    bias: g.weight(`${name}.bias`, bias, [outDim]),
+  };
+}
+
 /** LayerNorm over the last axis; statistics in float32 even for fp16 graphs. */
 export function layerNorm(
   g: GraphBuilder,
@@ -78,6 +97,32 @@ export function layerNorm(
     epsilon: float(eps),
     stash_type: int(1),
   });
+}
+
+/**
+ * LayerNorm of input + skip (+ bias) and that sum, in one kernel (onnxruntime's
+ * SkipLayerNormalization, statistics in float32). Returns [normalized, sum].
+ */
+export function skipLayerNorm(
+  g: GraphBuilder,
+  input: string,
+  skip: string,
+  name: string,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  bias?: string,
+): [string, string] {
+  const s = g.weight(`${name}.weight`, gamma, [gamma.length]);
+  const b = g.weight(`${name}.bias`, beta, [beta.length]);
+  const [normed, , , sum] = g.opN(
+    'SkipLayerNormalization',
+    [input, skip, s, b, ...(bias ? [bias] : [])],
+    [true, false, false, true],
+    { epsilon: float(eps) },
+    'com.microsoft',
+  );
+  return [normed as string, sum as string];
 }
 
 /** Exact GELU, x·½·(1 + erf(x/√2)), in the pattern onnxruntime fuses into one kernel. */

@@ -3,7 +3,16 @@ import { geometryOf, type SegGptConfig, type SegGptGeometry } from '../config';
 import { resizeBicubic } from '../positionTable';
 import type { WeightSource } from '../weights';
 import { float, int, ints, type GraphBuilder } from './graphBuilder';
-import { gelu, layerNorm, linear, reshape, slice, transpose } from './layers';
+import {
+  gelu,
+  layerNorm,
+  linear,
+  linearDeferredBias,
+  reshape,
+  skipLayerNorm,
+  slice,
+  transpose,
+} from './layers';
 import {
   attentionPadding,
   keyOneHot as keyOneHotRows,
@@ -81,9 +90,11 @@ export async function buildEncoder(
     slice(g, t, 1, fromRow * geo.gridW, geo.gridH * geo.gridW);
   const debug = new Map<string, string>();
   const [image, mask] = await embeddings(g, c, geo, w, inp, part);
-  let x = image && mask ? g.op('Concat', [image, mask], { axis: int(0) }) : (image ?? mask);
-  if (!x) throw new Error('the encoder needs an image or a mask stream');
-  debug.set('embeddings', x);
+  const embedded =
+    image && mask ? g.op('Concat', [image, mask], { axis: int(0) }) : (image ?? mask);
+  if (!embedded) throw new Error('the encoder needs an image or a mask stream');
+  debug.set('embeddings', embedded);
+  let x: Residual = { base: embedded };
   // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys (the
   // widened forms; 'bias' passes the bias as a tensor instead).
   const pad = attentionPadding(geo, attention);
@@ -113,20 +124,23 @@ export async function buildEncoder(
       attention,
       trimmed ? fromRow : 0,
     );
-    debug.set(`block${i}`, x);
+    const tap = final && c.intermediateHiddenStateIndices.includes(i);
+    // The stream as one tensor where something other than the next block's norm reads it.
+    if (!trimLast || tap || i === c.mergeIndex) x = { base: residualSum(g, x) };
+    if (!trimLast) debug.set(`block${i}`, x.base);
     if (i === c.mergeIndex) {
-      if (part === 'prompt') return { taps, maskStream: x, debug };
+      if (part === 'prompt') return { taps, maskStream: x.base, debug };
       // Image and mask streams are averaged: 2N rows become N.
       const [a, b] =
         part === 'query'
-          ? [x, inp.maskStream as string]
-          : (g.opN('Split', [x], 2, { axis: int(0) }) as [string, string]);
-      x = g.op('Mul', [g.op('Add', [a, b]), g.constF([0.5], [])]);
+          ? [x.base, inp.maskStream as string]
+          : (g.opN('Split', [x.base], 2, { axis: int(0) }) as [string, string]);
+      x = { base: g.op('Mul', [g.op('Add', [a, b]), g.constF([0.5], [])]) };
     }
-    if (final && c.intermediateHiddenStateIndices.includes(i)) {
+    if (final && tap) {
       // Debug graphs (trimLast off) also output each whole tap.
-      if (!trimLast) debug.set(`tap${taps.length}`, final(x));
-      taps.push(final(trimmed ? x : decoderRows(x)));
+      if (!trimLast) debug.set(`tap${taps.length}`, final(x.base));
+      taps.push(final(trimmed ? x.base : decoderRows(x.base)));
     }
   }
   return { taps, debug };
@@ -243,19 +257,36 @@ function finalNorm(
   });
 }
 
+/**
+ * The residual stream as base + delta + bias, the last two not yet added: the next block's first
+ * LayerNorm adds them in its own kernel (skipLayerNorm), sparing two passes over the stream.
+ */
+interface Residual {
+  readonly base: string;
+  readonly delta?: string;
+  /** Initializer added with delta (a linear layer's bias). */
+  readonly bias?: string;
+}
+
+/** The residual stream as one tensor. */
+function residualSum(g: GraphBuilder, x: Residual): string {
+  if (!x.delta) return x.base;
+  return g.op('Add', [x.base, x.bias ? g.op('Add', [x.delta, x.bias]) : x.delta]);
+}
+
 async function block(
   g: GraphBuilder,
   c: SegGptConfig,
   geo: SegGptGeometry,
   w: WeightSource,
   i: number,
-  x: string,
+  x: Residual,
   ensembleSize: string,
   keyOneHot: string,
   attention: AttentionKind,
   /** Compute the output for patch rows fromRow … only (keys and values from all rows). */
   fromRow = 0,
-): Promise<string> {
+): Promise<Residual> {
   const p = `model.encoder.layers.${i}`;
   const hid = c.hiddenSize;
   const heads = c.numAttentionHeads;
@@ -265,14 +296,16 @@ async function block(
   const first = fromRow * gw; // first token computed
   const read = (n: string): Promise<Float32Array> => w.readF32(`${p}.${n}`);
 
-  const h = layerNorm(
-    g,
-    x,
+  const normBefore = [
     `${p}.layernorm_before`,
     await read('layernorm_before.weight'),
     await read('layernorm_before.bias'),
     c.layerNormEps,
-  );
+  ] as const;
+  // h = LN(x); xs = x as one tensor (the previous block's MLP output added here, see Residual).
+  const [h, xs] = x.delta
+    ? skipLayerNorm(g, x.delta, x.base, ...normBefore, x.bias)
+    : [layerNorm(g, x.base, ...normBefore), x.base];
   // The 1/√hd score scale is folded into the key projection: q must stay unscaled because the
   // relative-position bias is computed from it.
   const scale = 1 / Math.sqrt(hd);
@@ -309,31 +342,28 @@ async function block(
     attention,
     fromRow,
   );
-  const o = ensemble(
+  // The projection's bias is added after the ensemble (a mean of rows commutes with it), in the
+  // norm's kernel with the residual.
+  const proj = linearDeferredBias(
     g,
-    linear(
-      g,
-      ctx,
-      `${p}.attention.proj`,
-      await read('attention.proj.weight'),
-      await read('attention.proj.bias'),
-      hid,
-      hid,
-    ),
-    L,
+    ctx,
+    `${p}.attention.proj`,
+    await read('attention.proj.weight'),
+    await read('attention.proj.bias'),
     hid,
-    ensembleSize,
-    first,
+    hid,
   );
-
-  const x1 = g.op('Add', [first ? slice(g, x, 1, first, L) : x, o]);
-  const h2 = layerNorm(
+  const o = ensemble(g, proj.y, L, hid, ensembleSize, first);
+  // x1 = x + o + b_proj; h2 = LN(x1).
+  const [h2, x1] = skipLayerNorm(
     g,
-    x1,
+    o,
+    first ? slice(g, xs, 1, first, L) : xs,
     `${p}.layernorm_after`,
     await read('layernorm_after.weight'),
     await read('layernorm_after.bias'),
     c.layerNormEps,
+    proj.bias,
   );
   const m1 = gelu(
     g,
@@ -347,7 +377,7 @@ async function block(
       c.mlpDim,
     ),
   );
-  const m2 = linear(
+  const m2 = linearDeferredBias(
     g,
     m1,
     `${p}.mlp.lin2`,
@@ -356,14 +386,17 @@ async function block(
     c.mlpDim,
     hid,
   );
-  return g.op('Add', [x1, m2]);
+  return { base: x1, delta: m2.y, bias: m2.bias };
 }
 
 /**
  * Feature ensemble: the query half (bottom patch rows) of the attention output is replaced by
  * its mean over each group of G consecutive rows. Rows are [image 0..N−1, mask 0..N−1] before
  * the merge and N divides by G, so groups never straddle the two streams (BAAI's semantics).
- * With G = 1 the mean of one row is that row, exactly.
+ * The mean is a product with a G×G matrix of 1/G built from G at run time: GPU providers reduce
+ * over a middle axis slowly (onnxruntime's CUDA ReduceMean took a quarter of a query's GPU time
+ * even with G = 1), while a product is one pass. With G = 1 the matrix is [1] and the rows pass
+ * through exactly.
  */
 function ensemble(
   g: GraphBuilder,
@@ -376,11 +409,15 @@ function ensemble(
 ): string {
   const top = slice(g, o, 1, 0, L / 2 - first);
   const bottom = slice(g, o, 1, L / 2 - first, L - first);
-  const groupShape = g.op('Concat', [g.constI64([-1]), groupSize, g.constI64([L / 2, hid])], {
+  const groupShape = g.op('Concat', [g.constI64([-1]), groupSize, g.constI64([(L / 2) * hid])], {
     axis: int(0),
   });
-  const grouped = g.op('Reshape', [bottom, groupShape]); // [B/G, G, L/2, hid]
-  const mean = g.op('ReduceMean', [grouped], { axes: ints([1]), keepdims: int(1) });
-  const spread = reshape(g, g.op('Expand', [mean, g.op('Shape', [grouped])]), [-1, L / 2, hid]);
+  const grouped = g.op('Reshape', [bottom, groupShape]); // [B/G, G, L/2·hid]
+  const square = g.op('Concat', [groupSize, groupSize], { axis: int(0) });
+  const averaging = g.op('Div', [
+    g.op('Expand', [g.constF([1], [1, 1]), square]),
+    g.op('Cast', [groupSize], { to: int(g.computeType) }),
+  ]); // [G, G] of 1/G
+  const spread = reshape(g, g.op('MatMul', [averaging, grouped]), [-1, L / 2, hid]);
   return g.op('Concat', [top, spread], { axis: int(1) });
 }
