@@ -74,10 +74,12 @@ export function linearDeferredBias(
   bias: Float32Array,
   inDim: number,
   outDim: number,
+  /** The bias initializer's name when it is not the layer's own bias (default `<name>.bias`). */
+  biasName = `${name}.bias`,
 ): { y: string; bias: string } {
   return {
     y: linear(g, x, name, weight, undefined, inDim, outDim),
-    bias: g.weight(`${name}.bias`, bias, [outDim]),
+    bias: g.weight(biasName, bias, [outDim]),
   };
 }
 

@@ -29,7 +29,8 @@ export function attentionPadding(geo: SegGptGeometry, kind: AttentionKind): numb
 
 /**
  * Per-block inputs: q as [B, Lq, heads, hd] (the queries of patch rows fromRow … gh − 1), k
- * (scaled) and v as [B, L, heads, hd], and the block's gathered tables.
+ * (scaled) and v as [B, L, heads, hd] — for `flash`, k' and v' already widened to
+ * [B, L, heads·W] (see flashProjections) — and the block's gathered tables.
  */
 export interface AttentionInputs {
   readonly q: string;
@@ -39,16 +40,13 @@ export interface AttentionInputs {
   readonly relH: string;
   /** Gathered rel_pos_w as [gw, hd, gw + pad] (see attentionPadding). */
   readonly relW: string;
-  /** Shared [L, 1, gh + gw + pad] one-hot key rows (empty for `bias`, which needs none). */
+  /** Shared [L, 1, gh + gw] one-hot key rows (`fused` and `plain` only). */
   readonly keyOneHot: string;
 }
 
-/**
- * [L, 1, gh + gw + pad] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw; the
- * `pad` trailing columns are zero.
- */
-export function keyOneHot(geo: SegGptGeometry, pad = 0): Float32Array {
-  const width = geo.gridH + geo.gridW + pad;
+/** [L, 1, gh + gw] one-hot rows: key token (kh, kw) has a 1 at kh and at gh + kw. */
+export function keyOneHot(geo: SegGptGeometry): Float32Array {
+  const width = geo.gridH + geo.gridW;
   const out = new Float32Array(geo.gridH * geo.gridW * width);
   for (let kh = 0; kh < geo.gridH; kh++) {
     for (let kw = 0; kw < geo.gridW; kw++) {
@@ -137,26 +135,12 @@ export function relPosAttention(
       'com.microsoft',
     );
   }
-  const qx = g.op('Concat', [inp.q, relH, relW], { axis: int(-1) }); // [B, L, n, hd+gh+gw]
-  const shape = g.op(
-    'Concat',
-    [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw + pad])],
-    {
-      axis: int(0),
-    },
-  );
-  const kx = g.op('Concat', [inp.k, g.op('Expand', [inp.keyOneHot, shape])], { axis: int(-1) });
-
+  const qx = g.op('Concat', [inp.q, relH, relW], { axis: int(-1) }); // [B, L, n, hd+gh+gw+pad]
   if (kind === 'flash') {
-    // v padded with zeros to the q/k width; the padded output columns are dropped.
-    const vx = g.op('Pad', [inp.v, g.constI64([0, 0, 0, 0, 0, 0, 0, widened - hd])]);
+    // v' is zero past hd, so are the output's columns there: they are dropped.
     const out = g.op(
       'MultiHeadAttention',
-      [
-        reshape(g, qx, [0, 0, heads * widened]),
-        reshape(g, kx, [0, 0, heads * widened]),
-        reshape(g, vx, [0, 0, heads * widened]),
-      ],
+      [reshape(g, qx, [0, 0, heads * widened]), inp.k, inp.v],
       { num_heads: int(heads), scale: float(1) },
       'com.microsoft',
     );
@@ -166,6 +150,14 @@ export function relPosAttention(
       heads * hd,
     ]);
   }
+  const shape = g.op(
+    'Concat',
+    [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw])],
+    {
+      axis: int(0),
+    },
+  );
+  const kx = g.op('Concat', [inp.k, g.op('Expand', [inp.keyOneHot, shape])], { axis: int(-1) });
   if (kind === 'fused') {
     return g.op(
       'MultiHeadAttention',

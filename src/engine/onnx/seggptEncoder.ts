@@ -20,6 +20,7 @@ import {
   relPosAttention,
   type AttentionKind,
 } from './relPosAttention';
+import { foldValueBias, wideKeyOneHot, widenedWidth, widenRows } from './flashProjections';
 
 /**
  * Which part of the model a graph computes. `full`: both streams, as in the paper. The mask
@@ -96,16 +97,20 @@ export async function buildEncoder(
   debug.set('embeddings', embedded);
   let x: Residual = { base: embedded };
   // Rel-pos selector: one-hot of each key's patch row and column, appended to the keys (the
-  // widened forms; 'bias' passes the bias as a tensor instead).
-  const pad = attentionPadding(geo, attention);
+  // widened forms; 'bias' passes the bias as a tensor instead, 'flash' adds it to k', see
+  // flashProjections).
+  const L = geo.gridH * geo.gridW;
+  const wide = widenedWidth(geo, attentionPadding(geo, attention)) * c.numAttentionHeads;
   const keyOneHot =
     attention === 'bias'
       ? ''
-      : g.weight('attention.key_onehot', keyOneHotRows(geo, pad), [
-          geo.gridH * geo.gridW,
-          1,
-          geo.gridH + geo.gridW + pad,
-        ]);
+      : attention === 'flash'
+        ? g.weight(
+            'attention.key_onehot_wide',
+            wideKeyOneHot(geo, c.numAttentionHeads, wide / c.numAttentionHeads),
+            [L, wide],
+          )
+        : g.weight('attention.key_onehot', keyOneHotRows(geo), [L, 1, geo.gridH + geo.gridW]);
   const taps: string[] = [];
   const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
@@ -318,10 +323,28 @@ async function block(
     bqkv = await read('attention.qkv.bias');
     for (let r = hid; r < 2 * hid; r++) bqkv[r] = (bqkv[r] as number) * scale;
   }
-  const qkv = linear(g, h, `${p}.attention.qkv`, wqkv, bqkv, hid, 3 * hid);
-  const [q, k, v] = g
-    .opN('Split', [reshape(g, qkv, [0, 0, 3, heads, hd])], 3, { axis: int(2) })
-    .map((t) => reshape(g, t, [0, 0, heads, hd])) as [string, string, string]; // [B,L,n,hd]
+  const rows = (t: string): string => (first ? slice(g, t, 1, first, L) : t);
+  let q: string, k: string, v: string;
+  if (attention === 'flash') {
+    // q for the computed rows; k', v' widened (see flashProjections).
+    const width = widenedWidth(geo, attentionPadding(geo, attention));
+    const part = (n: number): Float32Array => wqkv.subarray(n * hid * hid, (n + 1) * hid * hid);
+    q = reshape(
+      g,
+      linear(g, rows(h), `${p}.attention.q`, part(0), bqkv?.subarray(0, hid), hid, hid),
+      [0, 0, heads, hd],
+    );
+    const wideOf = (n: number, name: string): string =>
+      linear(g, h, name, widenRows(part(n), heads, hd, width, hid), undefined, hid, heads * width);
+    k = g.op('Add', [wideOf(1, `${p}.attention.k_wide`), keyOneHot]);
+    v = wideOf(2, `${p}.attention.v_wide`);
+  } else {
+    const qkv = linear(g, h, `${p}.attention.qkv`, wqkv, bqkv, hid, 3 * hid);
+    const parts = g
+      .opN('Split', [reshape(g, qkv, [0, 0, 3, heads, hd])], 3, { axis: int(2) })
+      .map((t) => reshape(g, t, [0, 0, heads, hd])); // [B,L,n,hd]
+    [q, k, v] = [rows(parts[0] as string), parts[1] as string, parts[2] as string];
+  }
   const relH = g.weight(
     // Named by its rows: graphs of one conversion share weights by name, and a debug graph
     // keeps this block whole.
@@ -338,20 +361,25 @@ async function block(
     g,
     geo,
     heads,
-    { q: first ? slice(g, q, 1, first, L) : q, k, v, relH, relW, keyOneHot },
+    { q, k, v, relH, relW, keyOneHot },
     attention,
     fromRow,
   );
   // The projection's bias is added after the ensemble (a mean of rows commutes with it), in the
   // norm's kernel with the residual.
+  const projWeight = await read('attention.proj.weight');
+  const valueBias = attention === 'flash' ? bqkv?.subarray(2 * hid) : undefined;
   const proj = linearDeferredBias(
     g,
     ctx,
     `${p}.attention.proj`,
-    await read('attention.proj.weight'),
-    await read('attention.proj.bias'),
+    projWeight,
+    valueBias
+      ? foldValueBias(projWeight, await read('attention.proj.bias'), valueBias)
+      : await read('attention.proj.bias'),
     hid,
     hid,
+    valueBias ? `${p}.attention.proj.bias_with_v` : undefined,
   );
   const o = ensemble(g, proj.y, L, hid, ensembleSize, first);
   // x1 = x + o + b_proj; h2 = LN(x1).
