@@ -95,13 +95,18 @@ async function fixtureErrors(
       });
       const exp = f64(out);
       let m = 0;
+      let sum = 0;
       for (let plane = 0; plane < rows * 3; plane++) {
         for (let i = 0; i < 64 * 64; i++) {
-          const e = exp[plane * 2 * 4096 + 4096 + i] as number;
-          m = Math.max(m, Math.abs(e - (pred[plane * 4096 + i] as number)));
+          const d = Math.abs(
+            (exp[plane * 2 * 4096 + 4096 + i] as number) - (pred[plane * 4096 + i] as number),
+          );
+          m = Math.max(m, d);
+          sum += d;
         }
       }
       errs[out.slice(0, 5)] = m;
+      errs[`${out.slice(0, 5)}_mean`] = sum / (rows * 3 * 4096);
     }
   } finally {
     await s.release();

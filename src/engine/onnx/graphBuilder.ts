@@ -17,7 +17,8 @@ export type Attr =
   | { type: OnnxAttrType.INT; i: number }
   | { type: OnnxAttrType.FLOAT; f: number }
   | { type: OnnxAttrType.INTS; ints: number[] }
-  | { type: OnnxAttrType.STRING; s: Uint8Array };
+  | { type: OnnxAttrType.STRING; s: Uint8Array }
+  | { type: OnnxAttrType.GRAPH; g: object };
 
 /** An integer attribute. */
 export const int = (i: number): Attr => ({ type: OnnxAttrType.INT, i });
@@ -47,7 +48,7 @@ interface ValueInfoJson {
 
 /** Builds one ONNX graph; weights go through an InitializerStore so large models stream out. */
 export class GraphBuilder {
-  private readonly nodes: NodeJson[] = [];
+  private nodes: NodeJson[] = [];
   private readonly initializers: object[] = [];
   private readonly inputs: ValueInfoJson[] = [];
   private readonly outputs: ValueInfoJson[] = [];
@@ -67,6 +68,27 @@ export class GraphBuilder {
   /** A fresh, unique value name. */
   fresh(prefix: string): string {
     return `${prefix}_${this.counter++}`;
+  }
+
+  /**
+   * A subgraph attribute (a branch of If): the nodes `build` adds go into it, and the value it
+   * returns is its one output, in the compute precision. Values of the enclosing graph are
+   * visible inside by name.
+   */
+  subgraph(name: string, build: () => string): Attr {
+    const outer = this.nodes;
+    this.nodes = [];
+    try {
+      const out = this.op('Identity', [build()]);
+      const g = {
+        name,
+        node: this.nodes,
+        output: [{ name: out, type: { tensorType: { elemType: this.computeType } } }],
+      };
+      return { type: OnnxAttrType.GRAPH, g };
+    } finally {
+      this.nodes = outer;
+    }
   }
 
   /** Adds a node with one output and returns the output's name. */

@@ -66,6 +66,7 @@ const descriptor = {
             i: { type: 'int64', id: 3 },
             s: { type: 'bytes', id: 4 },
             t: { type: 'TensorProto', id: 5 },
+            g: { type: 'GraphProto', id: 6 },
             floats: { rule: 'repeated', type: 'float', id: 7 },
             ints: { rule: 'repeated', type: 'int64', id: 8 },
             type: { type: 'int32', id: 20 },
@@ -132,6 +133,7 @@ export enum OnnxAttrType {
   INT = 2,
   STRING = 3,
   TENSOR = 4,
+  GRAPH = 5,
   FLOATS = 6,
   INTS = 7,
 }

@@ -111,6 +111,10 @@ export async function buildEncoder(
             [L, wide],
           )
         : g.weight('attention.key_onehot', keyOneHotRows(geo), [L, 1, geo.gridH + geo.gridW]);
+  const group: GroupSize = {
+    size: inp.ensembleSize,
+    single: g.op('Equal', [inp.ensembleSize, g.constI64([1])]),
+  };
   const taps: string[] = [];
   const final = part === 'prompt' ? undefined : await finalNorm(g, c, w);
   for (let i = 0; i < c.numHiddenLayers; i++) {
@@ -124,7 +128,7 @@ export async function buildEncoder(
       w,
       i,
       x,
-      inp.ensembleSize,
+      group,
       keyOneHot,
       attention,
       trimmed ? fromRow : 0,
@@ -286,7 +290,7 @@ async function block(
   w: WeightSource,
   i: number,
   x: Residual,
-  ensembleSize: string,
+  group: GroupSize,
   keyOneHot: string,
   attention: AttentionKind,
   /** Compute the output for patch rows fromRow … only (keys and values from all rows). */
@@ -381,7 +385,7 @@ async function block(
     hid,
     valueBias ? `${p}.attention.proj.bias_with_v` : undefined,
   );
-  const o = ensemble(g, proj.y, L, hid, ensembleSize, first);
+  const o = ensemble(g, proj.y, L, hid, group, first);
   // x1 = x + o + b_proj; h2 = LN(x1).
   const [h2, x1] = skipLayerNorm(
     g,
@@ -417,35 +421,50 @@ async function block(
   return { base: x1, delta: m2.y, bias: m2.bias };
 }
 
+/** The ensemble size G as the graph reads it: the int64 [1] input and whether it is 1. */
+interface GroupSize {
+  readonly size: string;
+  /** bool [1]: G = 1. */
+  readonly single: string;
+}
+
 /**
  * Feature ensemble: the query half (bottom patch rows) of the attention output is replaced by
  * its mean over each group of G consecutive rows. Rows are [image 0..N−1, mask 0..N−1] before
  * the merge and N divides by G, so groups never straddle the two streams (BAAI's semantics).
- * The mean is a product with a G×G matrix of 1/G built from G at run time: GPU providers reduce
- * over a middle axis slowly (onnxruntime's CUDA ReduceMean took a quarter of a query's GPU time
- * even with G = 1), while a product is one pass. With G = 1 the matrix is [1] and the rows pass
- * through exactly.
+ * With G = 1 the mean of one row is that row: an If passes o through untouched, because any
+ * reduction over the group axis costs a full pass that GPUs run slowly on these shapes
+ * (onnxruntime's CUDA ReduceMean, or a MatMul with a 1×1 matrix, took a quarter of a query's GPU
+ * time). For G > 1 the mean is a product with a G×G matrix of 1/G built from G at run time.
  */
 function ensemble(
   g: GraphBuilder,
   o: string,
   L: number,
   hid: number,
-  groupSize: string,
+  group: GroupSize,
   /** Index of o's first token (o holds tokens first … L − 1; first ≤ L/2). */
   first = 0,
 ): string {
-  const top = slice(g, o, 1, 0, L / 2 - first);
-  const bottom = slice(g, o, 1, L / 2 - first, L - first);
-  const groupShape = g.op('Concat', [g.constI64([-1]), groupSize, g.constI64([(L / 2) * hid])], {
-    axis: int(0),
+  const averaged = (): string => {
+    const top = slice(g, o, 1, 0, L / 2 - first);
+    const bottom = slice(g, o, 1, L / 2 - first, L - first);
+    const groupShape = g.op(
+      'Concat',
+      [g.constI64([-1]), group.size, g.constI64([(L / 2) * hid])],
+      { axis: int(0) },
+    );
+    const grouped = g.op('Reshape', [bottom, groupShape]); // [B/G, G, L/2·hid]
+    const square = g.op('Concat', [group.size, group.size], { axis: int(0) });
+    const averaging = g.op('Div', [
+      g.op('Expand', [g.constF([1], [1, 1]), square]),
+      g.op('Cast', [group.size], { to: int(g.computeType) }),
+    ]); // [G, G] of 1/G
+    const spread = reshape(g, g.op('MatMul', [averaging, grouped]), [-1, L / 2, hid]);
+    return g.op('Concat', [top, spread], { axis: int(1) });
+  };
+  return g.op('If', [group.single], {
+    then_branch: g.subgraph(g.fresh('single'), () => o),
+    else_branch: g.subgraph(g.fresh('grouped'), averaged),
   });
-  const grouped = g.op('Reshape', [bottom, groupShape]); // [B/G, G, L/2·hid]
-  const square = g.op('Concat', [groupSize, groupSize], { axis: int(0) });
-  const averaging = g.op('Div', [
-    g.op('Expand', [g.constF([1], [1, 1]), square]),
-    g.op('Cast', [groupSize], { to: int(g.computeType) }),
-  ]); // [G, G] of 1/G
-  const spread = reshape(g, g.op('MatMul', [averaging, grouped]), [-1, L / 2, hid]);
-  return g.op('Concat', [top, spread], { axis: int(1) });
 }
