@@ -150,13 +150,9 @@ export function relPosAttention(
       heads * hd,
     ]);
   }
-  const shape = g.op(
-    'Concat',
-    [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw])],
-    {
-      axis: int(0),
-    },
-  );
+  const shape = g.op('Concat', [g.op('Shape', [inp.k], { end: int(3) }), g.constI64([gh + gw])], {
+    axis: int(0),
+  });
   const kx = g.op('Concat', [inp.k, g.op('Expand', [inp.keyOneHot, shape])], { axis: int(-1) });
   if (kind === 'fused') {
     return g.op(

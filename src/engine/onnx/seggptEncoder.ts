@@ -121,18 +121,7 @@ export async function buildEncoder(
     // Only after the merge: the query graph's mask stream input is whole.
     const trimmed =
       trimLast && part !== 'prompt' && i === c.numHiddenLayers - 1 && i > c.mergeIndex;
-    x = await block(
-      g,
-      c,
-      geo,
-      w,
-      i,
-      x,
-      group,
-      keyOneHot,
-      attention,
-      trimmed ? fromRow : 0,
-    );
+    x = await block(g, c, geo, w, i, x, group, keyOneHot, attention, trimmed ? fromRow : 0);
     const tap = final && c.intermediateHiddenStateIndices.includes(i);
     // The stream as one tensor where something other than the next block's norm reads it.
     if (!trimLast || tap || i === c.mergeIndex) x = { base: residualSum(g, x) };
@@ -449,11 +438,9 @@ function ensemble(
   const averaged = (): string => {
     const top = slice(g, o, 1, 0, L / 2 - first);
     const bottom = slice(g, o, 1, L / 2 - first, L - first);
-    const groupShape = g.op(
-      'Concat',
-      [g.constI64([-1]), group.size, g.constI64([(L / 2) * hid])],
-      { axis: int(0) },
-    );
+    const groupShape = g.op('Concat', [g.constI64([-1]), group.size, g.constI64([(L / 2) * hid])], {
+      axis: int(0),
+    });
     const grouped = g.op('Reshape', [bottom, groupShape]); // [B/G, G, L/2·hid]
     const square = g.op('Concat', [group.size, group.size], { axis: int(0) });
     const averaging = g.op('Div', [
