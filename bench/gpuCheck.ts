@@ -114,14 +114,20 @@ async function fixtureErrors(
   return errs;
 }
 
+/** `rows` random queries against one random prompt (as when a prompt is applied to a folder). */
 function randomBatch(rows: number, h: number, w: number): ModelBatch {
   const rand = mulberry32(11);
-  const mk = (): Float32Array =>
-    Float32Array.from({ length: rows * 3 * h * w }, () => 2 * rand() - 1);
+  const mk = (n: number): Float32Array =>
+    Float32Array.from({ length: n * 3 * h * w }, () => 2 * rand() - 1);
+  const repeated = (row: Float32Array): Float32Array => {
+    const out = new Float32Array(rows * row.length);
+    for (let i = 0; i < rows; i++) out.set(row, i * row.length);
+    return out;
+  };
   return {
-    pixelValues: mk(),
-    promptPixelValues: mk(),
-    promptMasks: mk(),
+    pixelValues: mk(rows),
+    promptPixelValues: repeated(mk(1)),
+    promptMasks: repeated(mk(1)),
     rows,
     semantic: false,
     ensembleSize: 1,

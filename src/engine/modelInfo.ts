@@ -17,6 +17,11 @@ export interface ModelInfo {
   /** How the graph expresses attention (see AttentionKind); absent in older files. */
   readonly attention?: AttentionKind;
   readonly externalData: boolean;
+  /**
+   * A query graph that takes the prompt's rows once for all queries as well as one per query
+   * (graphs converted before that take one per query only).
+   */
+  readonly sharedPrompt: boolean;
 }
 
 const ATTENTION_KINDS: readonly AttentionKind[] = ['bias', 'fused', 'flash', 'plain'];
@@ -60,5 +65,6 @@ export function readModelInfo(modelPath: string): ModelInfo {
     precision,
     ...(attention ? { attention } : {}),
     externalData: fs.existsSync(`${modelPath}.data`),
+    sharedPrompt: props.get('seggpt.prompt_rows') === 'one-or-per-query',
   };
 }

@@ -201,11 +201,26 @@ export class SegGptSession {
       return out[GRAPH_IO.predMasks] as Float32Array;
     }
     const { inputH: h, inputW: w } = this.geometry;
-    checkBatch(batch, batch.rows * 3 * h * w);
-    const features = await this.promptCache.get(batch, () =>
-      split.encodePrompt(batch.promptMasks, batch.rows, batch.semantic, batch.ensembleSize),
+    const perRow = 3 * h * w;
+    checkBatch(batch, batch.rows * perRow);
+    // One prompt for every query (a prompt applied to a folder): encoded, cached and fed once.
+    const shared =
+      split.sharedPrompt &&
+      batch.ensembleSize === 1 &&
+      rowsAllEqual(batch.promptMasks, perRow) &&
+      rowsAllEqual(batch.promptPixelValues, perRow);
+    const prompt: ModelBatch = shared
+      ? {
+          ...batch,
+          rows: 1,
+          promptMasks: batch.promptMasks.subarray(0, perRow),
+          promptPixelValues: batch.promptPixelValues.subarray(0, perRow),
+        }
+      : batch;
+    const features = await this.promptCache.get(prompt, () =>
+      split.encodePrompt(prompt.promptMasks, prompt.rows, prompt.semantic, prompt.ensembleSize),
     );
-    return split.runQuery(features, batch.pixelValues, batch.promptPixelValues);
+    return split.runQuery(features, batch.pixelValues, prompt.promptPixelValues);
   }
 
   /** Replaces the GPU session with a CPU one of the same model (after out-of-memory). */
@@ -290,8 +305,9 @@ async function createSessions(
   const prompt = await createSession(runtime, paths.prompt, provider, threads, opts);
   try {
     const query = await createSession(runtime, paths.query, provider, threads, opts);
+    const shared = readModelInfo(paths.query).sharedPrompt;
     return {
-      split: new SplitRunner(runtime, prompt, query, geometryOf(config), config.hiddenSize),
+      split: new SplitRunner(runtime, prompt, query, geometryOf(config), config.hiddenSize, shared),
     };
   } catch (err) {
     await prompt.release().catch(() => undefined);
@@ -349,6 +365,16 @@ function createSession(
     ...engineSessionOptions(provider, threads),
     ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
   });
+}
+
+/** Whether every row of `rows`·`perRow` values equals the first (byte for byte). */
+export function rowsAllEqual(data: Float32Array, perRow: number): boolean {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const first = bytes.subarray(0, perRow * 4);
+  for (let at = perRow * 4; at < bytes.length; at += perRow * 4) {
+    if (!bytes.subarray(at, at + perRow * 4).equals(first)) return false;
+  }
+  return true;
 }
 
 function checkBatch(batch: ModelBatch, size: number): void {

@@ -23,6 +23,8 @@ export class SplitRunner {
     readonly query: ort.InferenceSession,
     private readonly geometry: SegGptGeometry,
     private readonly hidden: number,
+    /** The query graph accepts one prompt row for all queries (see runQuery). */
+    readonly sharedPrompt = false,
   ) {}
 
   /** Encodes prompt masks [rows,3,h,w] (rows in groups of `ensembleSize`). */
@@ -45,21 +47,38 @@ export class SplitRunner {
     return { maskStream: t.data as Float32Array, rows, semantic, ensembleSize };
   }
 
-  /** Runs queries [rows,3,h,w] against encoded prompt features of the same rows. */
+  /**
+   * Runs queries [rows,3,h,w] against encoded prompt features and prompt images of the same
+   * rows, or (sharedPrompt) of one row that serves every query.
+   */
   async runQuery(
     features: PromptFeatures,
     pixelValues: Float32Array,
     promptPixelValues: Float32Array,
   ): Promise<Float32Array> {
     const { inputH: h, inputW: w } = this.geometry;
-    const rows = features.rows;
+    const perRow = 3 * h * w;
+    const rows = pixelValues.length / perRow;
+    const promptRows = features.rows;
+    if (promptRows !== rows && !(this.sharedPrompt && promptRows === 1)) {
+      throw new Error(`${rows} queries against prompt features of ${promptRows} rows`);
+    }
+    if (promptPixelValues.length !== promptRows * perRow) {
+      throw new Error(
+        `prompt images of ${promptPixelValues.length / perRow} rows for ${promptRows}`,
+      );
+    }
     const T = this.runtime.Tensor;
     const tokens = this.geometry.gridH * this.geometry.gridW;
     const out = await this.query.run(
       {
         [GRAPH_IO.pixelValues]: new T('float32', pixelValues, [rows, 3, h, w]),
-        [GRAPH_IO.promptPixelValues]: new T('float32', promptPixelValues, [rows, 3, h, w]),
-        [GRAPH_IO.maskStream]: new T('float32', features.maskStream, [rows, tokens, this.hidden]),
+        [GRAPH_IO.promptPixelValues]: new T('float32', promptPixelValues, [promptRows, 3, h, w]),
+        [GRAPH_IO.maskStream]: new T('float32', features.maskStream, [
+          promptRows,
+          tokens,
+          this.hidden,
+        ]),
         ...this.flags(features.semantic, features.ensembleSize),
       },
       [GRAPH_IO.predMasks],

@@ -3,11 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/engine/config';
-import { convertModel } from '../../src/engine/convert';
+import { convertModel, splitModelPaths } from '../../src/engine/convert';
 import { readModelInfo } from '../../src/engine/modelInfo';
 import type { AttentionKind } from '../../src/engine/onnx/relPosAttention';
 import { openSafetensors } from '../../src/engine/safetensors';
 import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
+import { SplitRunner } from '../../src/engine/splitRunner';
 import { fixturePath, maxAbsDiff, readF32, readF64 } from '../support/fixtures';
 import { queryHalf } from '../support/queryHalf';
 
@@ -159,6 +160,47 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
     } finally {
       await fp16.release();
     }
+  });
+
+  it("encodes and feeds a prompt shared by every query once, with the full graph's results", async () => {
+    // Three queries (b2's two and b1's), all against b1's prompt: a prompt applied to a folder.
+    const perRow = 3 * side * side;
+    const one = batchOf('b1', false, 1);
+    const repeat = (row: Float32Array, n: number): Float32Array => {
+      const out = new Float32Array(n * perRow);
+      for (let i = 0; i < n; i++) out.set(row, i * perRow);
+      return out;
+    };
+    const queries = new Float32Array(3 * perRow);
+    queries.set(batchOf('b2', false, 1).pixelValues);
+    queries.set(one.pixelValues, 2 * perRow);
+    const batch = (rows: number): ModelBatch => ({
+      pixelValues: queries.subarray(0, rows * perRow),
+      promptPixelValues: repeat(one.promptPixelValues, rows),
+      promptMasks: repeat(one.promptMasks, rows),
+      rows,
+      semantic: false,
+      ensembleSize: 1,
+    });
+    assert.ok(readModelInfo(splitModelPaths(path.join(dir, 'tiny.onnx')).query).sharedPrompt);
+    const encoded: number[] = [];
+    const encode = SplitRunner.prototype.encodePrompt;
+    SplitRunner.prototype.encodePrompt = function (this: SplitRunner, masks, rows, ...rest) {
+      encoded.push(rows);
+      return encode.call(this, masks, rows, ...rest);
+    };
+    const fresh = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+    try {
+      for (const rows of [3, 2]) {
+        const err = maxAbsDiff(await fresh.run(batch(rows)), await fp32.run(batch(rows)));
+        assert.ok(err <= 1e-4, `${rows} rows: max abs error ${err}`);
+      }
+    } finally {
+      SplitRunner.prototype.encodePrompt = encode;
+      await fresh.release();
+    }
+    // One prompt row encoded, once: the 2-row batch found it cached.
+    assert.deepEqual(encoded, [1]);
   });
 
   it('rejects a batch that does not split into prompt groups', async () => {

@@ -199,9 +199,13 @@ async function embeddings(
   let image: string | undefined;
   if (part !== 'prompt') {
     // Image canvas: prompt on top, query below.
-    const canvas = g.op('Concat', [inp.promptPixelValues as string, inp.pixelValues as string], {
-      axis: int(2),
-    });
+    const query = inp.pixelValues as string;
+    // The query graph may get one prompt image for all queries: spread it over the batch.
+    const promptImage =
+      part === 'query'
+        ? g.op('Expand', [inp.promptPixelValues as string, g.op('Shape', [query])])
+        : (inp.promptPixelValues as string);
+    const canvas = g.op('Concat', [promptImage, query], { axis: int(2) });
     image = finish(
       tokens(conv(canvas)),
       addTable('embeddings.image_add', (_, ch) => segIn[ch] as number),

@@ -57,17 +57,25 @@ export async function buildSegGptModel(
   const part = opts.part ?? 'full';
   const tokens = geo.gridH * geo.gridW;
   const streamDims = ['batch', tokens, c.hiddenSize];
-  const image = (name: string): string => g.toCompute(g.input(name, f32, imageDims));
+  // The query graph takes the prompt's rows (image and encoded mask stream) either one per query
+  // or once for all queries (broadcast: a prompt applied to a folder is fed and encoded once).
+  const promptRows = part === 'query' ? 'prompt_rows' : 'batch';
+  const image = (name: string, rows = 'batch'): string =>
+    g.toCompute(g.input(name, f32, [rows, ...imageDims.slice(1)]));
   const inputs = {
     ...(part !== 'prompt'
       ? {
           pixelValues: image(GRAPH_IO.pixelValues),
-          promptPixelValues: image(GRAPH_IO.promptPixelValues),
+          promptPixelValues: image(GRAPH_IO.promptPixelValues, promptRows),
         }
       : {}),
     ...(part !== 'query' ? { promptMasks: image(GRAPH_IO.promptMasks) } : {}),
     ...(part === 'query'
-      ? { maskStream: g.toCompute(g.input(GRAPH_IO.maskStream, f32, streamDims)) }
+      ? {
+          maskStream: g.toCompute(
+            g.input(GRAPH_IO.maskStream, f32, [promptRows, ...streamDims.slice(1)]),
+          ),
+        }
       : {}),
     embeddingType: g.input(GRAPH_IO.embeddingType, OnnxDataType.INT64, [1]),
     ensembleSize: g.input(GRAPH_IO.ensembleSize, OnnxDataType.INT64, [1]),
@@ -93,6 +101,7 @@ export async function buildSegGptModel(
       'seggpt.precision': opts.precision,
       'seggpt.attention': attention,
       'seggpt.part': part,
+      ...(part === 'query' ? { 'seggpt.prompt_rows': 'one-or-per-query' } : {}),
     },
   });
 }
