@@ -101,11 +101,3 @@ export class SplitRunner {
     };
   }
 }
-
-/** Repeats features of one group of prompt rows for `times` queries. */
-export function tileFeatures(f: PromptFeatures, times: number): PromptFeatures {
-  if (times === 1) return f;
-  const out = new Float32Array(f.maskStream.length * times);
-  for (let i = 0; i < times; i++) out.set(f.maskStream, i * f.maskStream.length);
-  return { ...f, maskStream: out, rows: f.rows * times };
-}
