@@ -368,7 +368,7 @@ function createSession(
 }
 
 /** Whether every row of `rows`·`perRow` values equals the first (byte for byte). */
-export function rowsAllEqual(data: Float32Array, perRow: number): boolean {
+function rowsAllEqual(data: Float32Array, perRow: number): boolean {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const first = bytes.subarray(0, perRow * 4);
   for (let at = perRow * 4; at < bytes.length; at += perRow * 4) {
