@@ -15,6 +15,7 @@ export const COMMON_OPTIONS = {
   classes: { type: 'string' },
   semantic: { type: 'boolean' },
   'batch-size': { type: 'string' },
+  'gpu-sessions': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -27,7 +28,9 @@ export const COMMON_HELP = `  --model <model.onnx>          a model made by "seg
   --semantic                    semantic segmentation (default: instance)
   --provider <name>             auto (default), ${PROVIDER_NAMES.join(', ')}
   --threads <n>                 CPU threads (default: all cores)
-  --batch-size <n>              queries per model run (default 1)`;
+  --batch-size <n>              queries per model run (default 1)
+  --gpu-sessions <n>            copies of the model running batches at once on a CUDA GPU,
+                                each in its own thread (default 2; 1 = one at a time)`;
 
 /** Model path and session options from the shared flags. */
 export function sessionOptions(values: Record<string, unknown>): {

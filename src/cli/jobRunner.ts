@@ -4,6 +4,13 @@ import { runBatchJob, type OverwritePolicy } from '../engine/batchJob';
 import { validateMaskTemplate } from '../engine/maskPaths';
 import { preparePrompt } from '../engine/promptSet';
 import { modelProvenance } from '../engine/provenance';
+import {
+  DEFAULT_GPU_SESSIONS,
+  releaseReplicas,
+  replicaCount,
+  startReplicas,
+  type Replica,
+} from '../engine/replica';
 import { SegGptSession } from '../engine/segGptSession';
 import { Segmenter } from '../engine/segmenter';
 import { positiveInt } from './args';
@@ -25,6 +32,7 @@ export async function runJob(
   const { model, load } = sessionOptions(values);
   const spec = promptSpec(values);
   const batchSize = positiveInt(values, 'batch-size', 1);
+  const gpuSessions = positiveInt(values, 'gpu-sessions', DEFAULT_GPU_SESSIONS);
   const session = await SegGptSession.load(model, load);
   const controller = new AbortController();
   let interrupts = 0;
@@ -35,6 +43,7 @@ export async function runJob(
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  let replicas: Promise<Replica>[] = [];
   try {
     const fallbacks = session.attempts.filter((a) => !a.ok);
     for (const a of fallbacks) log(`provider ${a.provider} unavailable: ${a.reason}`);
@@ -43,7 +52,10 @@ export async function runJob(
     );
     const prompt = await preparePrompt(spec, session.geometry);
     const segmenter = new Segmenter(session, prompt);
+    const batches = Math.ceil(targets.length / batchSize);
+    replicas = startReplicas(session, prompt, replicaCount(session.provider, gpuSessions, batches));
     const res = await runBatchJob(segmenter, {
+      helpers: replicas,
       targets,
       maskTemplate: template,
       overwrite,
@@ -56,6 +68,8 @@ export async function runJob(
       onProgress: progressPrinter(process.stderr),
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
+    for (const n of res.notes) log(n);
+    if (res.sessions > 1) log(`${res.sessions} sessions of the model ran batches at once`);
     for (const s of res.skipped) log(`skipped ${s.path}: ${s.reason}`);
     for (const f of res.failed) log(`failed ${f.path}: ${f.error}`);
     log(
@@ -66,6 +80,7 @@ export async function runJob(
     return res.failed.length ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    await releaseReplicas(replicas);
     await session.release();
   }
 }

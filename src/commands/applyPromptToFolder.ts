@@ -150,6 +150,7 @@ export function registerApplyPromptToFolder(
                 maskTemplate: settings.maskPathTemplate,
                 overwrite,
                 batchSize: settings.batchSize,
+                gpuSessions: settings.gpuSessions,
                 textChunks: await provenanceFor(prompt.set, status),
               },
               (p) => {

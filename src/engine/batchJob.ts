@@ -6,6 +6,7 @@ import { loadImageTensor, type ImageTensor } from './imageInput';
 import { writeMaskFile } from './maskFile';
 import { maskPathFor } from './maskPaths';
 import { maskSource } from './provenance';
+import type { Predictor } from './replica';
 import type { Segmenter } from './segmenter';
 
 /** Which existing masks may be replaced: none, those the model made, or all (asked for explicitly). */
@@ -34,6 +35,12 @@ export interface BatchJobOptions {
   readonly textChunks: Record<string, string>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: BatchProgress) => void;
+  /**
+   * More predictors for the same model and prompt (replicas in other threads, see replica.ts),
+   * joining the job as they become ready; a batch one of them fails runs on `seg` instead and
+   * that helper leaves the job.
+   */
+  readonly helpers?: readonly Promise<Predictor>[];
 }
 
 /** Outcome of a job: every target is written, skipped (with why) or failed (with the error). */
@@ -43,9 +50,19 @@ export interface BatchJobResult {
   readonly failed: { path: string; error: string }[];
   readonly cancelled: boolean;
   readonly seconds: number;
+  /** Sessions that took part (1 without helpers). */
+  readonly sessions: number;
+  /** Why helpers could not start or left the job, one line each. */
+  readonly notes: string[];
 }
 
 type Outcome = Pick<BatchJobResult, 'written' | 'skipped' | 'failed'>;
+
+/** A batch after the model: its items and their predictions (none if the model failed). */
+interface Predicted {
+  readonly loaded: Loaded;
+  readonly preds?: Float32Array[];
+}
 
 interface Loaded {
   readonly items: { path: string; mask: string; overwrite: boolean; tensor: ImageTensor }[];
@@ -107,34 +124,121 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
     return { items };
   };
 
-  let next: Promise<Loaded> | undefined = batches.length ? load(batches[0] as string[]) : undefined;
-  let writing: Promise<void> = Promise.resolve();
-  for (let k = 0; k < batches.length && next; k++) {
-    if (opts.signal?.aborted) break;
-    const loaded: Loaded = await next;
-    next = k + 1 < batches.length ? load(batches[k + 1] as string[]) : undefined;
-    report(loaded.items[0]?.path);
-    if (loaded.items.length === 0) continue;
-    let preds: Float32Array[];
+  // Predictors take the next batch as they come free; masks are written in batch order. While
+  // the model runs batch k, the next batch is decoded and the previous one written.
+  const loads = new Map<number, Promise<Loaded>>();
+  const loadOf = (k: number): Promise<Loaded> | undefined => {
+    if (k >= batches.length) return undefined;
+    let p = loads.get(k);
+    if (!p) {
+      p = load(batches[k] as string[]);
+      p.catch(() => undefined); // a prefetch nobody awaits yet must not count as unhandled
+      loads.set(k, p);
+    }
+    return p;
+  };
+  const slots = batches.map(() => settleable<Predicted | undefined>());
+  let taken = 0;
+  const take = (): number | undefined =>
+    opts.signal?.aborted || taken >= batches.length ? undefined : taken++;
+  const notes: string[] = [];
+  let sessions = 1;
+  const drive = async (p: Predictor, local: boolean): Promise<void> => {
+    for (let k = take(); k !== undefined; k = take()) {
+      const slot = slots[k] as Settleable<Predicted | undefined>;
+      let loaded: Loaded;
+      try {
+        loaded = await (loadOf(k) as Promise<Loaded>);
+      } catch (err) {
+        for (const p of batches[k] as string[])
+          result.failed.push({ path: p, error: message(err) });
+        slot.resolve(undefined);
+        continue;
+      } finally {
+        loads.delete(k);
+        void loadOf(taken);
+      }
+      if (loaded.items.length === 0) {
+        slot.resolve({ loaded });
+        continue;
+      }
+      report(loaded.items[0]?.path);
+      const queries = loaded.items.map((i) => i.tensor.data);
+      try {
+        slot.resolve({ loaded, preds: await p.predict(queries) });
+        modelDone += loaded.items.length;
+      } catch (err) {
+        if (!local) {
+          // The helper leaves; its batch runs here.
+          notes.push(`a second session stopped: ${message(err)}`);
+          slot.resolve(await predictOn(seg, loaded));
+          return;
+        }
+        for (const i of loaded.items) result.failed.push({ path: i.path, error: message(err) });
+        slot.resolve({ loaded });
+      }
+    }
+  };
+  const predictOn = async (p: Predictor, loaded: Loaded): Promise<Predicted> => {
     try {
-      preds = await seg.predict(loaded.items.map((i) => i.tensor.data));
+      const preds = await p.predict(loaded.items.map((i) => i.tensor.data));
+      modelDone += loaded.items.length;
+      return { loaded, preds };
     } catch (err) {
       for (const i of loaded.items) result.failed.push({ path: i.path, error: message(err) });
-      continue;
+      return { loaded };
     }
-    modelDone += loaded.items.length;
+  };
+  let closed = false;
+  const running = [
+    drive(seg, true).finally(() => {
+      // Batches nobody took (cancelled) settle empty, so the writer below never waits on them.
+      for (let k = taken; k < slots.length; k++) slots[k]?.resolve(undefined);
+    }),
+  ];
+  for (const helper of opts.helpers ?? []) {
+    helper.then(
+      (p) => {
+        if (closed) return;
+        sessions++;
+        running.push(drive(p, false));
+      },
+      (err: unknown) => notes.push(message(err)),
+    );
+  }
+
+  let writing: Promise<void> = Promise.resolve();
+  for (const slot of slots) {
+    const done = await slot.promise;
+    if (!done?.preds) continue;
     await writing;
     if (opts.signal?.aborted) break;
-    writing = writeAll(seg, loaded, preds, opts, result).then(() => report());
+    writing = writeAll(seg, done.loaded, done.preds, opts, result).then(() => report());
   }
   await writing;
-  if (next) await next.catch(() => undefined);
+  closed = true;
+  await Promise.all(running);
+  for (const p of loads.values()) await p.catch(() => undefined);
   report();
   return {
     ...result,
     cancelled: opts.signal?.aborted ?? false,
     seconds: (performance.now() - start) / 1000,
+    sessions,
+    notes,
   };
+}
+
+/** A promise with its resolve function at hand; settling twice keeps the first value. */
+interface Settleable<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function settleable<T>(): Settleable<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve: (v) => resolve(v) };
 }
 
 async function writeAll(

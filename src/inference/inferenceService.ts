@@ -57,6 +57,8 @@ export interface BatchRequest {
   readonly overwrite: OverwritePolicy;
   /** Queries per model run. */
   readonly batchSize: number;
+  /** Sessions running batches at once on a CUDA GPU (default 2; see replicaCount). */
+  readonly gpuSessions?: number;
   readonly textChunks: Record<string, string>;
 }
 

@@ -8,6 +8,12 @@ import { runBatchJob, type BatchJobResult, type BatchProgress } from '../engine/
 import { loadImageTensor } from '../engine/imageInput';
 import { writeMaskFile } from '../engine/maskFile';
 import { preparePrompt, type PromptSpec } from '../engine/promptSet';
+import {
+  DEFAULT_GPU_SESSIONS,
+  releaseReplicas,
+  replicaCount,
+  startReplicas,
+} from '../engine/replica';
 import { SegGptSession } from '../engine/segGptSession';
 import { Segmenter } from '../engine/segmenter';
 import type {
@@ -107,15 +113,26 @@ export class WorkerEngine {
     onProgress: (p: BatchProgress) => void,
   ): Promise<BatchJobResult> {
     const seg = await this.segmenter(choice, req.prompt, 'batch');
-    return runBatchJob(seg, {
-      targets: req.targets,
-      maskTemplate: req.maskTemplate,
-      overwrite: req.overwrite,
-      batchSize: req.batchSize,
-      textChunks: req.textChunks,
-      signal,
-      onProgress,
-    });
+    const batches = Math.ceil(req.targets.length / Math.max(1, req.batchSize));
+    const replicas = startReplicas(
+      seg.session,
+      seg.prompt,
+      replicaCount(seg.session.provider, req.gpuSessions ?? DEFAULT_GPU_SESSIONS, batches),
+    );
+    try {
+      return await runBatchJob(seg, {
+        targets: req.targets,
+        maskTemplate: req.maskTemplate,
+        overwrite: req.overwrite,
+        batchSize: req.batchSize,
+        textChunks: req.textChunks,
+        signal,
+        onProgress,
+        helpers: replicas,
+      });
+    } finally {
+      await releaseReplicas(replicas);
+    }
   }
 
   /** Frees the session. */

@@ -12,6 +12,7 @@ export const SETTING = {
   precision: 'precision',
   maskPathTemplate: 'maskPathTemplate',
   batchSize: 'batchSize',
+  gpuSessions: 'gpuSessions',
   threads: 'threads',
   overwrite: 'overwrite',
 } as const;
@@ -24,6 +25,7 @@ export interface SegGptSettings {
   readonly executionProvider: ProviderSetting;
   readonly maskPathTemplate: string;
   readonly batchSize: number;
+  readonly gpuSessions: number;
   readonly threads: number;
   readonly overwrite: OverwritePolicy;
 }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { OverwritePolicy } from '../engine/batchJob';
 import { DEFAULT_MASK_TEMPLATE, validateMaskTemplate } from '../engine/maskPaths';
+import { DEFAULT_GPU_SESSIONS } from '../engine/replica';
 import {
   OVERWRITE_SETTINGS,
   PROVIDER_SETTINGS,
@@ -64,6 +65,12 @@ export function readSettings(scope?: vscode.Uri): SegGptSettings {
     ),
     maskPathTemplate: maskTemplateOf(c.get(SETTING.maskPathTemplate)),
     batchSize: intAtLeast(SETTING.batchSize, c.get(SETTING.batchSize), 1, 1),
+    gpuSessions: intAtLeast(
+      SETTING.gpuSessions,
+      c.get(SETTING.gpuSessions),
+      1,
+      DEFAULT_GPU_SESSIONS,
+    ),
     threads: intAtLeast(SETTING.threads, c.get(SETTING.threads), 0, 0),
     overwrite: oneOf<OverwritePolicy>(
       SETTING.overwrite,

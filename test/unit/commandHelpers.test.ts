@@ -15,6 +15,8 @@ describe('batch report words', () => {
     failed: [],
     cancelled: false,
     seconds: 0,
+    sessions: 1,
+    notes: [],
     ...over,
   });
 

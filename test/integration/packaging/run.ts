@@ -65,6 +65,7 @@ function checkContents(vsix: string): void {
     'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
     'extension/dist/extension.js',
     'extension/dist/inferenceWorker.js',
+    'extension/dist/replicaWorker.js',
     'extension/dist/modelTasks.js',
   ]) {
     if (!names.includes(need)) problems.push(`missing ${need}`);

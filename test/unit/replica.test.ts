@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runBatchJob } from '../../src/engine/batchJob';
+import { readMaskPng } from '../../src/engine/maskFile';
+import { maskPathFor } from '../../src/engine/maskPaths';
+import { preparePrompt, type PreparedPrompt } from '../../src/engine/promptSet';
+import { modelProvenance } from '../../src/engine/provenance';
+import {
+  Replica,
+  replicaCount,
+  startReplicas,
+  releaseReplicas,
+  type Predictor,
+} from '../../src/engine/replica';
+import { SegGptSession } from '../../src/engine/segGptSession';
+import { Segmenter } from '../../src/engine/segmenter';
+import { centredDisc, tempDir, writeBinaryMask, writeSceneImage } from '../support/syntheticImages';
+import { tinyModelPath } from '../support/tinyModel';
+
+const TEXT = modelProvenance('tiny.onnx', '{"test":1}');
+
+/** A predictor that counts its calls and can be made to fail. */
+function counted(inner: Predictor, failOnCall?: number): Predictor & { calls: number } {
+  const p = {
+    calls: 0,
+    async predict(queries: readonly Float32Array[]): Promise<Float32Array[]> {
+      p.calls++;
+      if (p.calls === failOnCall) throw new Error('out of memory (test)');
+      return inner.predict(queries);
+    },
+  };
+  return p;
+}
+
+describe('replicas: a second session of the model in its own thread', function () {
+  this.timeout(60_000);
+  let session: SegGptSession;
+  let prompt: PreparedPrompt;
+  let seg: Segmenter;
+
+  /** A folder of `n` query images of different sizes; returns their paths. */
+  async function images(n: number): Promise<string[]> {
+    const dir = tempDir('replica');
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const scene = centredDisc(60 + 9 * i, 50 + 7 * i);
+      out.push(await writeSceneImage(path.join(dir, `q${i}.png`), scene));
+    }
+    return out;
+  }
+
+  /** The class ids of each image's mask. */
+  async function masks(paths: readonly string[]): Promise<Uint8Array[]> {
+    return Promise.all(paths.map(async (p) => (await readMaskPng(maskPathFor(p))).classes));
+  }
+
+  before(async () => {
+    session = await SegGptSession.load(await tinyModelPath(), { providers: ['cpu'] });
+    const dir = tempDir('replica-prompt');
+    const scene = centredDisc(120, 90);
+    prompt = await preparePrompt(
+      {
+        pairs: [
+          {
+            image: await writeSceneImage(path.join(dir, 'p.jpg'), scene),
+            mask: await writeBinaryMask(path.join(dir, 'pm.png'), scene),
+          },
+        ],
+        semantic: false,
+      },
+      session.geometry,
+    );
+    seg = new Segmenter(session, prompt);
+  });
+
+  after(async () => {
+    await session?.release();
+  });
+
+  it('adds replicas only on CUDA, for jobs of three batches or more', () => {
+    assert.equal(replicaCount('cuda', 2, 10), 1);
+    assert.equal(replicaCount('cuda', 3, 3), 2);
+    assert.equal(replicaCount('cuda', 1, 10), 0);
+    assert.equal(replicaCount('cuda', 2, 2), 0);
+    assert.equal(replicaCount('cpu', 2, 10), 0);
+    assert.equal(replicaCount('webgpu', 2, 10), 0);
+  });
+
+  it('predicts in its thread exactly what the session predicts here', async () => {
+    const replicas = startReplicas(session, prompt, 1);
+    try {
+      const r = await (replicas[0] as Promise<Replica>);
+      const queries = prompt.images.concat(prompt.masks);
+      const [there, here] = await Promise.all([r.predict(queries), seg.predict(queries)]);
+      assert.equal(there.length, 2);
+      there.forEach((p, i) => assert.deepEqual(p, here[i]));
+    } finally {
+      await releaseReplicas(replicas);
+    }
+  });
+
+  it('says why it could not start', async () => {
+    const bad = path.join(tempDir('replica-bad'), 'not-a-model.onnx');
+    fs.writeFileSync(bad, 'not a model');
+    await assert.rejects(
+      Replica.start({ modelPath: bad, provider: 'cpu', threads: 0, prompt }),
+      /^Error: no replica session: /,
+    );
+  });
+
+  it('shares a folder job with the session: every mask is its own image’s, in order', async () => {
+    const targets = await images(6);
+    const single = await runBatchJob(seg, {
+      targets,
+      overwrite: 'all',
+      batchSize: 1,
+      textChunks: TEXT,
+    });
+    assert.equal(single.sessions, 1);
+    const expected = await masks(targets);
+
+    const replicas = startReplicas(session, prompt, 1);
+    try {
+      const helper = counted(await (replicas[0] as Promise<Replica>));
+      const local = counted(seg);
+      const res = await runBatchJob(
+        Object.assign(Object.create(seg) as Segmenter, { predict: local.predict.bind(local) }),
+        {
+          targets,
+          overwrite: 'all',
+          batchSize: 1,
+          textChunks: TEXT,
+          helpers: [Promise.resolve(helper)],
+        },
+      );
+      assert.deepEqual(res.failed, []);
+      assert.deepEqual(res.notes, []);
+      assert.equal(res.sessions, 2);
+      assert.deepEqual(
+        res.written,
+        targets.map((t) => maskPathFor(t)),
+      );
+      assert.ok(helper.calls >= 1, 'the replica ran no batch');
+      assert.ok(local.calls >= 1, 'the session ran no batch');
+      assert.equal(helper.calls + local.calls, targets.length);
+      assert.deepEqual(await masks(targets), expected);
+    } finally {
+      await releaseReplicas(replicas);
+    }
+  });
+
+  it('runs the batch of a helper that fails here, and goes on without it', async () => {
+    const targets = await images(5);
+    const helper = counted(seg, 1);
+    const res = await runBatchJob(seg, {
+      targets,
+      overwrite: 'all',
+      batchSize: 1,
+      textChunks: TEXT,
+      helpers: [Promise.resolve(helper)],
+    });
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.written.length, targets.length);
+    assert.equal(helper.calls, 1);
+    assert.deepEqual(res.notes, ['a second session stopped: out of memory (test)']);
+  });
+
+  it('notes a helper that could not start, and runs the job without it', async () => {
+    const targets = await images(3);
+    const res = await runBatchJob(seg, {
+      targets,
+      overwrite: 'all',
+      batchSize: 1,
+      textChunks: TEXT,
+      helpers: [Promise.reject(new Error('no replica session: out of GPU memory'))],
+    });
+    assert.equal(res.written.length, targets.length);
+    assert.equal(res.sessions, 1);
+    assert.deepEqual(res.notes, ['no replica session: out of GPU memory']);
+  });
+
+  it('stops with a helper when cancelled, leaving only complete masks', async () => {
+    const targets = await images(6);
+    const controller = new AbortController();
+    const res = await runBatchJob(seg, {
+      targets,
+      overwrite: 'all',
+      batchSize: 1,
+      textChunks: TEXT,
+      signal: controller.signal,
+      helpers: [Promise.resolve(counted(seg))],
+      onProgress: (p) => {
+        if (p.written >= 1) controller.abort();
+      },
+    });
+    assert.equal(res.cancelled, true);
+    assert.ok(res.written.length >= 1 && res.written.length < targets.length);
+    const dir = path.dirname(targets[0] as string);
+    const files = fs.readdirSync(dir);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+    assert.deepEqual(
+      files
+        .filter((f) => f.endsWith('_mask.png'))
+        .map((f) => path.join(dir, f))
+        .sort(),
+      [...res.written].sort(),
+    );
+  });
+});
