@@ -1,5 +1,6 @@
 // Builds the bundles: the extension host and its worker threads, the `seggpt` CLI (Node,
-// CommonJS) and the webview (browser). Native and host-provided modules stay external; .vscodeignore re-includes them.
+// CommonJS) and the webview (browser). Native and host-provided modules stay external;
+// .vscodeignore re-includes them.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -36,9 +37,15 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   // The inference worker thread: owns the model session, off the extension host's main thread.
-  { ...node, entryPoints: ['src/inference/inferenceWorker.ts'], outfile: 'dist/inferenceWorker.js' },
+  {
+    ...node,
+    entryPoints: ['src/inference/inferenceWorker.ts'],
+    outfile: 'dist/inferenceWorker.js',
+  },
   // A second session of the model in its own thread, for folder jobs on a GPU (engine/replica.ts).
   { ...node, entryPoints: ['src/engine/replicaWorker.ts'], outfile: 'dist/replicaWorker.js' },
+  // Query images decoded and resized in threads beside a GPU job (engine/imageLoaderPool.ts).
+  { ...node, entryPoints: ['src/engine/imageLoader.ts'], outfile: 'dist/imageLoader.js' },
   // Child process for model conversion and GPU provider probes (a crashing GPU library ends only it).
   { ...node, entryPoints: ['src/models/modelTaskMain.ts'], outfile: 'dist/modelTasks.js' },
   {

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { runBatchJob, type OverwritePolicy } from '../engine/batchJob';
 import { validateMaskTemplate } from '../engine/maskPaths';
+import { jobLoaderPool } from '../engine/imageLoaderPool';
 import { preparePrompt } from '../engine/promptSet';
 import { modelProvenance } from '../engine/provenance';
 import {
@@ -44,6 +45,7 @@ export async function runJob(
   };
   process.on('SIGINT', onSigint);
   let replicas: Promise<Replica>[] = [];
+  const loader = jobLoaderPool(session.provider, session.geometry);
   try {
     const fallbacks = session.attempts.filter((a) => !a.ok);
     for (const a of fallbacks) log(`provider ${a.provider} unavailable: ${a.reason}`);
@@ -56,6 +58,7 @@ export async function runJob(
     replicas = startReplicas(session, prompt, replicaCount(session.provider, gpuSessions, batches));
     const res = await runBatchJob(segmenter, {
       helpers: replicas,
+      ...(loader ? { loadImage: (f: string) => loader.load(f) } : {}),
       targets,
       maskTemplate: template,
       overwrite,
@@ -80,6 +83,7 @@ export async function runJob(
     return res.failed.length ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    await loader?.close();
     await releaseReplicas(replicas);
     await session.release();
   }

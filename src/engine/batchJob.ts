@@ -41,6 +41,8 @@ export interface BatchJobOptions {
    * that helper leaves the job.
    */
   readonly helpers?: readonly Promise<Predictor>[];
+  /** Loads a query image (default: loadImageTensor in this thread; an ImageLoaderPool's load). */
+  readonly loadImage?: (file: string) => Promise<ImageTensor>;
 }
 
 /** Outcome of a job: every target is written, skipped (with why) or failed (with the error). */
@@ -98,6 +100,8 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   for (let i = 0; i < total; i += Math.max(1, opts.batchSize)) {
     batches.push(opts.targets.slice(i, i + Math.max(1, opts.batchSize)));
   }
+  const loadImage =
+    opts.loadImage ?? ((file: string) => loadImageTensor(file, seg.session.geometry));
   const load = async (paths: string[]): Promise<Loaded> => {
     const items: Loaded['items'] = [];
     await Promise.all(
@@ -113,7 +117,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
             path: p,
             mask,
             overwrite: fs.existsSync(mask),
-            tensor: await loadImageTensor(p, seg.session.geometry),
+            tensor: await loadImage(p),
           });
         } catch (err) {
           result.failed.push({ path: p, error: message(err) });
@@ -241,6 +245,7 @@ function settleable<T>(): Settleable<T> {
   return { promise, resolve: (v) => resolve(v) };
 }
 
+/** Writes a batch's masks, all at once (their fsyncs overlap); outcomes are kept in order. */
 async function writeAll(
   seg: Segmenter,
   loaded: Loaded,
@@ -248,23 +253,27 @@ async function writeAll(
   opts: BatchJobOptions,
   result: Outcome,
 ): Promise<void> {
-  for (const [i, item] of loaded.items.entries()) {
-    if (opts.signal?.aborted) return;
-    try {
-      const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
-      // Templates may name a folder of their own (`${dir}/masks/${stem}.png`).
-      await fs.promises.mkdir(path.dirname(item.mask), { recursive: true });
-      await writeMaskFile(item.mask, maps.classes, item.tensor.width, item.tensor.height, {
-        overwrite: item.overwrite,
-        textChunks: opts.textChunks,
-      });
-      result.written.push(item.mask);
-    } catch (err) {
-      if (err instanceof MaskExistsError)
-        result.skipped.push({ path: item.path, reason: 'a mask appeared meanwhile' });
-      else result.failed.push({ path: item.path, error: message(err) });
-    }
-  }
+  if (opts.signal?.aborted) return;
+  const outcomes = await Promise.all(
+    loaded.items.map(async (item, i): Promise<() => void> => {
+      try {
+        const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
+        // Templates may name a folder of their own (`${dir}/masks/${stem}.png`).
+        await fs.promises.mkdir(path.dirname(item.mask), { recursive: true });
+        await writeMaskFile(item.mask, maps.classes, item.tensor.width, item.tensor.height, {
+          overwrite: item.overwrite,
+          textChunks: opts.textChunks,
+        });
+        return () => result.written.push(item.mask);
+      } catch (err) {
+        if (err instanceof MaskExistsError)
+          return () =>
+            result.skipped.push({ path: item.path, reason: 'a mask appeared meanwhile' });
+        return () => result.failed.push({ path: item.path, error: message(err) });
+      }
+    }),
+  );
+  for (const record of outcomes) record();
 }
 
 /** true if the mask may be written, else why not. */

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ImageInputError, loadImageTensor } from '../../src/engine/imageInput';
+import { runBatchJob } from '../../src/engine/batchJob';
+import { ImageLoaderPool, jobLoaderPool, loaderThreads } from '../../src/engine/imageLoaderPool';
+import { readMaskPng } from '../../src/engine/maskFile';
+import { maskPathFor } from '../../src/engine/maskPaths';
+import { preparePrompt } from '../../src/engine/promptSet';
+import { SegGptSession } from '../../src/engine/segGptSession';
+import { Segmenter } from '../../src/engine/segmenter';
+import { centredDisc, tempDir, writeBinaryMask, writeSceneImage } from '../support/syntheticImages';
+import { tinyModelPath } from '../support/tinyModel';
+
+const GEOM = { inputW: 64, inputH: 64 };
+
+describe('ImageLoaderPool: query images prepared in worker threads', function () {
+  this.timeout(30_000);
+  let pool: ImageLoaderPool;
+  let dir: string;
+
+  before(() => {
+    pool = new ImageLoaderPool(GEOM, 2);
+    dir = tempDir('loader');
+  });
+
+  after(async () => {
+    await pool.close();
+  });
+
+  it('gives the tensor loadImageTensor gives, for many images at once', async () => {
+    const files = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        writeSceneImage(
+          path.join(dir, `q${i}.${i % 2 ? 'png' : 'jpg'}`),
+          centredDisc(50 + 13 * i, 40 + 7 * i),
+        ),
+      ),
+    );
+    const [there, here] = await Promise.all([
+      Promise.all(files.map((f) => pool.load(f))),
+      Promise.all(files.map((f) => loadImageTensor(f, GEOM))),
+    ]);
+    there.forEach((t, i) => {
+      assert.equal(t.width, here[i]?.width);
+      assert.equal(t.height, here[i]?.height);
+      assert.deepEqual(t.data, here[i]?.data);
+    });
+  });
+
+  it('rejects a corrupt image with the same one-line error, and keeps working', async () => {
+    const bad = path.join(dir, 'bad.jpg');
+    fs.writeFileSync(bad, Buffer.from('not an image at all, just text that is long enough'));
+    const inThread = await loadImageTensor(bad, GEOM).then(
+      () => assert.fail('loaded a corrupt image'),
+      (e: Error) => e,
+    );
+    await assert.rejects(pool.load(bad), (e: Error) => {
+      assert.ok(e instanceof ImageInputError);
+      assert.equal(e.message, inThread.message.split('\n')[0]);
+      assert.ok(e.message.includes('bad.jpg'), e.message);
+      return true;
+    });
+    const good = await writeSceneImage(path.join(dir, 'after.png'), centredDisc(30, 30));
+    assert.equal((await pool.load(good)).width, 30);
+  });
+
+  it('is used for GPU jobs only, with one core left to the job and at most four threads', async () => {
+    assert.equal(jobLoaderPool('cpu', GEOM), undefined);
+    const gpu = jobLoaderPool('cuda', GEOM);
+    assert.ok(gpu instanceof ImageLoaderPool);
+    await gpu.close();
+    assert.deepEqual([1, 2, 8, 64].map(loaderThreads), [1, 1, 4, 4]);
+    assert.equal(loaderThreads(3), 2);
+  });
+});
+
+describe('a folder job loading through an ImageLoaderPool', function () {
+  this.timeout(60_000);
+
+  it('writes the masks the job writes when it loads in its own thread', async () => {
+    const session = await SegGptSession.load(await tinyModelPath(), { providers: ['cpu'] });
+    const pool = new ImageLoaderPool(session.geometry, 2);
+    try {
+      const dir = tempDir('loader-job');
+      const scene = centredDisc(120, 90);
+      const seg = new Segmenter(
+        session,
+        await preparePrompt(
+          {
+            pairs: [
+              {
+                image: await writeSceneImage(path.join(dir, 'p.jpg'), scene),
+                mask: await writeBinaryMask(path.join(dir, 'pm.png'), scene),
+              },
+            ],
+            semantic: false,
+          },
+          session.geometry,
+        ),
+      );
+      const qdir = path.join(dir, 'q');
+      fs.mkdirSync(qdir);
+      const targets: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        targets.push(
+          await writeSceneImage(path.join(qdir, `q${i}.png`), centredDisc(70 + 5 * i, 60)),
+        );
+      }
+      const bad = path.join(qdir, 'bad.jpg');
+      fs.writeFileSync(bad, Buffer.alloc(600, 7));
+      const job = {
+        targets: [...targets, bad],
+        overwrite: 'all' as const,
+        batchSize: 3,
+        textChunks: {},
+      };
+      const here = await runBatchJob(seg, job);
+      const masksHere = await Promise.all(targets.map((t) => readMaskPng(maskPathFor(t))));
+      const there = await runBatchJob(seg, { ...job, loadImage: (f) => pool.load(f) });
+      assert.deepEqual(there.written, here.written);
+      assert.deepEqual(
+        there.written,
+        targets.map((t) => maskPathFor(t)),
+      );
+      assert.deepEqual(there.failed, here.failed);
+      assert.equal(there.failed[0]?.path, bad);
+      const masksThere = await Promise.all(targets.map((t) => readMaskPng(maskPathFor(t))));
+      masksThere.forEach((m, i) => assert.deepEqual(m.classes, masksHere[i]?.classes));
+    } finally {
+      await pool.close();
+      await session.release();
+    }
+  });
+});
