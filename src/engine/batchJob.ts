@@ -52,7 +52,7 @@ export interface BatchJobResult {
   readonly failed: { path: string; error: string }[];
   readonly cancelled: boolean;
   readonly seconds: number;
-  /** Sessions that took part (1 without helpers). */
+  /** Sessions that ran batches: 1, plus each helper that ran at least one. */
   readonly sessions: number;
   /** Why helpers could not start or left the job, one line each. */
   readonly notes: string[];
@@ -148,6 +148,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   const notes: string[] = [];
   let sessions = 1;
   const drive = async (p: Predictor, local: boolean): Promise<void> => {
+    let ran = local;
     for (let k = take(); k !== undefined; k = take()) {
       const slot = slots[k] as Settleable<Predicted | undefined>;
       let loaded: Loaded;
@@ -171,6 +172,10 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
       try {
         slot.resolve({ loaded, preds: await p.predict(queries) });
         modelDone += loaded.items.length;
+        if (!ran) {
+          ran = true;
+          sessions++;
+        }
       } catch (err) {
         if (!local) {
           // The helper leaves; its batch runs here.
@@ -203,9 +208,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   for (const helper of opts.helpers ?? []) {
     helper.then(
       (p) => {
-        if (closed) return;
-        sessions++;
-        running.push(drive(p, false));
+        if (!closed) running.push(drive(p, false));
       },
       (err: unknown) => notes.push(message(err)),
     );
