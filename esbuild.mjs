@@ -44,8 +44,8 @@ const builds = [
   },
   // A second session of the model in its own thread, for folder jobs on a GPU (engine/replica.ts).
   { ...node, entryPoints: ['src/engine/replicaWorker.ts'], outfile: 'dist/replicaWorker.js' },
-  // Query images decoded and resized in threads beside a GPU job (engine/imageLoaderPool.ts).
-  { ...node, entryPoints: ['src/engine/imageLoader.ts'], outfile: 'dist/imageLoader.js' },
+  // Query images prepared and masks encoded in threads beside a GPU job (engine/jobWorkerPool.ts).
+  { ...node, entryPoints: ['src/engine/jobWorker.ts'], outfile: 'dist/jobWorker.js' },
   // Child process for model conversion and GPU provider probes (a crashing GPU library ends only it).
   { ...node, entryPoints: ['src/models/modelTaskMain.ts'], outfile: 'dist/modelTasks.js' },
   {

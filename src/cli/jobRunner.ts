@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { runBatchJob, type OverwritePolicy } from '../engine/batchJob';
 import { validateMaskTemplate } from '../engine/maskPaths';
-import { jobLoaderPool } from '../engine/imageLoaderPool';
+import { jobWorkerPoolFor } from '../engine/jobWorkerPool';
 import { preparePrompt } from '../engine/promptSet';
 import { modelProvenance } from '../engine/provenance';
 import {
@@ -45,7 +45,7 @@ export async function runJob(
   };
   process.on('SIGINT', onSigint);
   let replicas: Promise<Replica>[] = [];
-  const loader = jobLoaderPool(session.provider, session.geometry);
+  const jobThreads = jobWorkerPoolFor(session.provider, session.geometry);
   try {
     const fallbacks = session.attempts.filter((a) => !a.ok);
     for (const a of fallbacks) log(`provider ${a.provider} unavailable: ${a.reason}`);
@@ -58,7 +58,7 @@ export async function runJob(
     replicas = startReplicas(session, prompt, replicaCount(session.provider, gpuSessions, batches));
     const res = await runBatchJob(segmenter, {
       helpers: replicas,
-      ...(loader ? { loadImage: (f: string) => loader.load(f) } : {}),
+      ...jobThreads?.jobOptions(),
       targets,
       maskTemplate: template,
       overwrite,
@@ -83,7 +83,7 @@ export async function runJob(
     return res.failed.length ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
-    await loader?.close();
+    await jobThreads?.close();
     await releaseReplicas(replicas);
     await session.release();
   }

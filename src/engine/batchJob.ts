@@ -1,9 +1,9 @@
 /** Applying one prompt to many images: pipelined decode → inference → write, cancellable. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MaskExistsError } from './atomicWrite';
+import { MaskExistsError, writeFileAtomic } from './atomicWrite';
 import { loadImageTensor, type ImageTensor } from './imageInput';
-import { writeMaskFile } from './maskFile';
+import { encodeMaskPng } from './maskFile';
 import { maskPathFor } from './maskPaths';
 import { maskSource } from './provenance';
 import type { Predictor } from './replica';
@@ -41,8 +41,15 @@ export interface BatchJobOptions {
    * that helper leaves the job.
    */
   readonly helpers?: readonly Promise<Predictor>[];
-  /** Loads a query image (default: loadImageTensor in this thread; an ImageLoaderPool's load). */
+  /** Loads a query image (default: loadImageTensor in this thread; see JobWorkerPool). */
   readonly loadImage?: (file: string) => Promise<ImageTensor>;
+  /** Encodes a mask as encodeMaskPng with its default palette (default: in this thread). */
+  readonly encodeMask?: (
+    classes: Uint8Array,
+    width: number,
+    height: number,
+    text: Record<string, string>,
+  ) => Promise<Uint8Array>;
 }
 
 /** Outcome of a job: every target is written, skipped (with why) or failed (with the error). */
@@ -263,10 +270,11 @@ async function writeAll(
         const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
         // Templates may name a folder of their own (`${dir}/masks/${stem}.png`).
         await fs.promises.mkdir(path.dirname(item.mask), { recursive: true });
-        await writeMaskFile(item.mask, maps.classes, item.tensor.width, item.tensor.height, {
-          overwrite: item.overwrite,
-          textChunks: opts.textChunks,
-        });
+        const { width, height } = item.tensor;
+        const png = opts.encodeMask
+          ? await opts.encodeMask(maps.classes, width, height, opts.textChunks)
+          : await encodeMaskPng(maps.classes, width, height, undefined, opts.textChunks);
+        await writeFileAtomic(item.mask, png, { overwrite: item.overwrite });
         return () => result.written.push(item.mask);
       } catch (err) {
         if (err instanceof MaskExistsError)

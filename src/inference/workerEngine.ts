@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { runBatchJob, type BatchJobResult, type BatchProgress } from '../engine/batchJob';
 import { loadImageTensor } from '../engine/imageInput';
 import { writeMaskFile } from '../engine/maskFile';
-import { jobLoaderPool } from '../engine/imageLoaderPool';
+import { jobWorkerPoolFor } from '../engine/jobWorkerPool';
 import { preparePrompt, type PromptSpec } from '../engine/promptSet';
 import {
   DEFAULT_GPU_SESSIONS,
@@ -120,7 +120,7 @@ export class WorkerEngine {
       seg.prompt,
       replicaCount(seg.session.provider, req.gpuSessions ?? DEFAULT_GPU_SESSIONS, batches),
     );
-    const loader = jobLoaderPool(seg.session.provider, seg.session.geometry);
+    const jobThreads = jobWorkerPoolFor(seg.session.provider, seg.session.geometry);
     try {
       return await runBatchJob(seg, {
         targets: req.targets,
@@ -131,10 +131,10 @@ export class WorkerEngine {
         signal,
         onProgress,
         helpers: replicas,
-        ...(loader ? { loadImage: (f: string) => loader.load(f) } : {}),
+        ...jobThreads?.jobOptions(),
       });
     } finally {
-      await loader?.close();
+      await jobThreads?.close();
       await releaseReplicas(replicas);
     }
   }

@@ -66,7 +66,7 @@ function checkContents(vsix: string): void {
     'extension/dist/extension.js',
     'extension/dist/inferenceWorker.js',
     'extension/dist/replicaWorker.js',
-    'extension/dist/imageLoader.js',
+    'extension/dist/jobWorker.js',
     'extension/dist/modelTasks.js',
   ]) {
     if (!names.includes(need)) problems.push(`missing ${need}`);

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageInputError, loadImageTensor } from '../../src/engine/imageInput';
 import { runBatchJob } from '../../src/engine/batchJob';
-import { ImageLoaderPool, jobLoaderPool, loaderThreads } from '../../src/engine/imageLoaderPool';
-import { readMaskPng } from '../../src/engine/maskFile';
+import { JobWorkerPool, jobWorkerPoolFor, jobWorkerThreads } from '../../src/engine/jobWorkerPool';
+import { encodeMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
 import { preparePrompt } from '../../src/engine/promptSet';
 import { SegGptSession } from '../../src/engine/segGptSession';
@@ -14,13 +14,13 @@ import { tinyModelPath } from '../support/tinyModel';
 
 const GEOM = { inputW: 64, inputH: 64 };
 
-describe('ImageLoaderPool: query images prepared in worker threads', function () {
+describe('JobWorkerPool: query images prepared and masks encoded in worker threads', function () {
   this.timeout(30_000);
-  let pool: ImageLoaderPool;
+  let pool: JobWorkerPool;
   let dir: string;
 
   before(() => {
-    pool = new ImageLoaderPool(GEOM, 2);
+    pool = new JobWorkerPool(GEOM, 2);
     dir = tempDir('loader');
   });
 
@@ -38,7 +38,7 @@ describe('ImageLoaderPool: query images prepared in worker threads', function ()
       ),
     );
     const [there, here] = await Promise.all([
-      Promise.all(files.map((f) => pool.load(f))),
+      Promise.all(files.map((f) => pool.loadImage(f))),
       Promise.all(files.map((f) => loadImageTensor(f, GEOM))),
     ]);
     there.forEach((t, i) => {
@@ -48,6 +48,15 @@ describe('ImageLoaderPool: query images prepared in worker threads', function ()
     });
   });
 
+  it('encodes a mask byte for byte as encodeMaskPng does', async () => {
+    const classes = Uint8Array.from({ length: 37 * 23 }, (_, i) => (i * 7) % 5);
+    const text = { Software: 'test', Comment: 'ü' };
+    const here = await encodeMaskPng(classes, 37, 23, undefined, text);
+    const there = await pool.encodeMask(classes.slice(), 37, 23, text);
+    assert.deepEqual(Buffer.from(there), Buffer.from(here));
+    await assert.rejects(pool.encodeMask(new Uint8Array(5), 2, 2, {}), /mask has 5 pixels/);
+  });
+
   it('rejects a corrupt image with the same one-line error, and keeps working', async () => {
     const bad = path.join(dir, 'bad.jpg');
     fs.writeFileSync(bad, Buffer.from('not an image at all, just text that is long enough'));
@@ -55,32 +64,37 @@ describe('ImageLoaderPool: query images prepared in worker threads', function ()
       () => assert.fail('loaded a corrupt image'),
       (e: Error) => e,
     );
-    await assert.rejects(pool.load(bad), (e: Error) => {
+    await assert.rejects(pool.loadImage(bad), (e: Error) => {
       assert.ok(e instanceof ImageInputError);
       assert.equal(e.message, inThread.message.split('\n')[0]);
       assert.ok(e.message.includes('bad.jpg'), e.message);
       return true;
     });
     const good = await writeSceneImage(path.join(dir, 'after.png'), centredDisc(30, 30));
-    assert.equal((await pool.load(good)).width, 30);
+    assert.equal((await pool.loadImage(good)).width, 30);
   });
 
   it('is used for GPU jobs only, with one core left to the job and at most four threads', async () => {
-    assert.equal(jobLoaderPool('cpu', GEOM), undefined);
-    const gpu = jobLoaderPool('cuda', GEOM);
-    assert.ok(gpu instanceof ImageLoaderPool);
+    assert.equal(jobWorkerPoolFor('cpu', GEOM), undefined);
+    const gpu = jobWorkerPoolFor('cuda', GEOM);
+    assert.ok(gpu instanceof JobWorkerPool);
     await gpu.close();
-    assert.deepEqual([1, 2, 8, 64].map(loaderThreads), [1, 1, 4, 4]);
-    assert.equal(loaderThreads(3), 2);
+    assert.deepEqual([1, 2, 8, 64].map(jobWorkerThreads), [1, 1, 4, 4]);
+    assert.equal(jobWorkerThreads(3), 2);
+    // One thread only loads (encoding as well would queue behind the loads); two or more do both.
+    const one = new JobWorkerPool(GEOM, 1);
+    assert.deepEqual(Object.keys(one.jobOptions()), ['loadImage']);
+    await one.close();
+    assert.deepEqual(Object.keys(pool.jobOptions()).sort(), ['encodeMask', 'loadImage']);
   });
 });
 
-describe('a folder job loading through an ImageLoaderPool', function () {
+describe('a folder job using a JobWorkerPool', function () {
   this.timeout(60_000);
 
-  it('writes the masks the job writes when it loads in its own thread', async () => {
+  it('writes the masks the job writes when it works in its own thread', async () => {
     const session = await SegGptSession.load(await tinyModelPath(), { providers: ['cpu'] });
-    const pool = new ImageLoaderPool(session.geometry, 2);
+    const pool = new JobWorkerPool(session.geometry, 2);
     try {
       const dir = tempDir('loader-job');
       const scene = centredDisc(120, 90);
@@ -117,7 +131,7 @@ describe('a folder job loading through an ImageLoaderPool', function () {
       };
       const here = await runBatchJob(seg, job);
       const masksHere = await Promise.all(targets.map((t) => readMaskPng(maskPathFor(t))));
-      const there = await runBatchJob(seg, { ...job, loadImage: (f) => pool.load(f) });
+      const there = await runBatchJob(seg, { ...job, ...pool.jobOptions() });
       assert.deepEqual(there.written, here.written);
       assert.deepEqual(
         there.written,
@@ -126,7 +140,7 @@ describe('a folder job loading through an ImageLoaderPool', function () {
       assert.deepEqual(there.failed, here.failed);
       assert.equal(there.failed[0]?.path, bad);
       const masksThere = await Promise.all(targets.map((t) => readMaskPng(maskPathFor(t))));
-      masksThere.forEach((m, i) => assert.deepEqual(m.classes, masksHere[i]?.classes));
+      masksThere.forEach((m, i) => assert.deepEqual(m, masksHere[i]));
     } finally {
       await pool.close();
       await session.release();
