@@ -148,16 +148,36 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
     }
     return p;
   };
-  const slots = batches.map(() => settleable<Predicted | undefined>());
+  // One slot per batch until the writer has taken its result (a slot kept after that would keep
+  // the batch's tensors and predictions alive to the end of the job).
+  const slots = new Map(batches.map((_, k) => [k, settleable<Predicted | undefined>()]));
   let taken = 0;
   const take = (): number | undefined =>
     opts.signal?.aborted || taken >= batches.length ? undefined : taken++;
+  // Predictors stay at most this many batches ahead of the batch being written, so results
+  // waiting to be written stay few however fast the model runs.
+  const maxAhead = 2 + (opts.helpers?.length ?? 0);
+  let consumed = 0; // batches written or being written
+  let waiting: (() => void)[] = [];
+  /** The next batch to run once there is room for it (checked and taken in one step). */
+  const next = async (): Promise<number | undefined> => {
+    while (taken - consumed >= maxAhead) await new Promise<void>((r) => waiting.push(r));
+    return take();
+  };
+  const advance = (to: number): void => {
+    consumed = to;
+    const wake = waiting;
+    waiting = [];
+    for (const w of wake) w();
+  };
   const notes: string[] = [];
   let sessions = 1;
   const drive = async (p: Predictor, local: boolean): Promise<void> => {
     let ran = local;
-    for (let k = take(); k !== undefined; k = take()) {
-      const slot = slots[k] as Settleable<Predicted | undefined>;
+    for (;;) {
+      const k = await next();
+      if (k === undefined) return;
+      const slot = slots.get(k) as Settleable<Predicted | undefined>;
       let loaded: Loaded;
       try {
         loaded = await (loadOf(k) as Promise<Loaded>);
@@ -209,7 +229,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   const running = [
     drive(seg, true).finally(() => {
       // Batches nobody took (cancelled) settle empty, so the writer below never waits on them.
-      for (let k = taken; k < slots.length; k++) slots[k]?.resolve(undefined);
+      for (let k = taken; k < batches.length; k++) slots.get(k)?.resolve(undefined);
     }),
   ];
   for (const helper of opts.helpers ?? []) {
@@ -222,14 +242,20 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   }
 
   let writing: Promise<void> = Promise.resolve();
-  for (const slot of slots) {
-    const done = await slot.promise;
-    if (!done?.preds) continue;
+  for (let k = 0; k < batches.length; k++) {
+    const done = await (slots.get(k) as Settleable<Predicted | undefined>).promise;
+    slots.delete(k);
+    if (!done?.preds) {
+      advance(k + 1);
+      continue;
+    }
     await writing;
     if (opts.signal?.aborted) break;
+    advance(k + 1);
     writing = writeAll(seg, done.loaded, done.preds, opts, result).then(() => report());
   }
   await writing;
+  advance(Infinity); // after a cancel, predictors waiting for room find nothing left to take
   closed = true;
   await Promise.all(running);
   for (const p of loads.values()) await p.catch(() => undefined);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runBatchJob } from '../../src/engine/batchJob';
-import { readMaskPng } from '../../src/engine/maskFile';
+import { encodeMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
 import { preparePrompt, type PreparedPrompt } from '../../src/engine/promptSet';
 import { modelProvenance } from '../../src/engine/provenance';
@@ -178,6 +178,42 @@ describe('replicas: a second session of the model in its own thread', function (
     assert.equal(res.written.length, targets.length);
     assert.equal(res.sessions, 1);
     assert.deepEqual(res.notes, ['no replica session: out of GPU memory']);
+  });
+
+  it('keeps the session and a helper at most a few batches ahead of a slow writer', async () => {
+    const targets = await images(12);
+    let predicted = 0;
+    let written = 0;
+    let most = 0;
+    const counting = (inner: Predictor): Predictor => ({
+      async predict(queries) {
+        const out = await inner.predict(queries);
+        predicted++;
+        most = Math.max(most, predicted - written);
+        return out;
+      },
+    });
+    const local = counting(seg);
+    const res = await runBatchJob(
+      Object.assign(Object.create(seg) as Segmenter, { predict: local.predict.bind(local) }),
+      {
+        targets,
+        overwrite: 'all',
+        batchSize: 1,
+        textChunks: TEXT,
+        helpers: [Promise.resolve(counting(seg))],
+        // Writing is much slower than predicting here.
+        encodeMask: async (classes, width, height, text) => {
+          await new Promise((r) => setTimeout(r, 25));
+          written++;
+          return encodeMaskPng(classes, width, height, undefined, text);
+        },
+      },
+    );
+    assert.equal(res.written.length, targets.length);
+    assert.equal(predicted, targets.length);
+    // Two drivers, three batches ahead of the writer at most, plus the one being written.
+    assert.ok(most <= 4, `${most} batches predicted and not yet written`);
   });
 
   it('stops with a helper when cancelled, leaving only complete masks', async () => {
