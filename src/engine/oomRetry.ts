@@ -39,6 +39,7 @@ export function sliceBatch(batch: ModelBatch, from: number, rows: number): Model
     rows,
     semantic: batch.semantic,
     ensembleSize: batch.ensembleSize,
+    ...(batch.oneRepeatedPrompt ? { oneRepeatedPrompt: true } : {}),
   };
 }
 

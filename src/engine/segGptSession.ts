@@ -61,6 +61,11 @@ export interface ModelBatch {
   readonly semantic: boolean;
   /** Prompts per query: rows come in consecutive groups of this size (1 = independent). */
   readonly ensembleSize: number;
+  /**
+   * The caller built every row's prompt image and mask from one prompt (a folder job), so the
+   * rows need not be compared before the prompt is fed once. Absent: they are compared.
+   */
+  readonly oneRepeatedPrompt?: boolean;
 }
 
 /** Thrown for a batch whose sizes do not fit the model. */
@@ -207,8 +212,8 @@ export class SegGptSession {
     const shared =
       split.sharedPrompt &&
       batch.ensembleSize === 1 &&
-      rowsAllEqual(batch.promptMasks, perRow) &&
-      rowsAllEqual(batch.promptPixelValues, perRow);
+      (batch.oneRepeatedPrompt === true ||
+        (rowsAllEqual(batch.promptMasks, perRow) && rowsAllEqual(batch.promptPixelValues, perRow)));
     const prompt: ModelBatch = shared
       ? {
           ...batch,

@@ -38,6 +38,9 @@ export class Segmenter {
       rows,
       semantic: this.prompt.semantic,
       ensembleSize: g,
+      // One prompt pair tiled over every query: no need to compare the rows (≈ 2 ms per
+      // 8 rows of 448×448 on a GPU host, where a run takes ≈ 60 ms).
+      oneRepeatedPrompt: g === 1,
     });
     return queries.map((_, t) => pred.slice(t * g * plane, (t * g + 1) * plane));
   }

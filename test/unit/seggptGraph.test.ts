@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/engine/config';
 import { convertModel, splitModelPaths } from '../../src/engine/convert';
 import { readModelInfo } from '../../src/engine/modelInfo';
 import type { AttentionKind } from '../../src/engine/onnx/relPosAttention';
+import { sliceBatch } from '../../src/engine/oomRetry';
 import { openSafetensors } from '../../src/engine/safetensors';
 import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
 import { SplitRunner } from '../../src/engine/splitRunner';
@@ -201,6 +202,47 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
     }
     // One prompt row encoded, once: the 2-row batch found it cached.
     assert.deepEqual(encoded, [1]);
+  });
+
+  it('takes a caller at its word that every row repeats one prompt, also when split', async () => {
+    // Row 1's prompt differs from row 0's; a caller that says the rows repeat one prompt gets
+    // row 0's prompt for both (the rows are not compared), and so does each half of a split.
+    const perRow = 3 * side * side;
+    const a = batchOf('b1', false, 1);
+    const b = batchOf('b2', false, 1);
+    const two = (x: Float32Array, y: Float32Array): Float32Array => {
+      const out = new Float32Array(2 * perRow);
+      out.set(x);
+      out.set(y.subarray(0, perRow), perRow);
+      return out;
+    };
+    const said: ModelBatch = {
+      pixelValues: two(a.pixelValues, b.pixelValues),
+      promptPixelValues: two(a.promptPixelValues, b.promptPixelValues),
+      promptMasks: two(a.promptMasks, b.promptMasks),
+      rows: 2,
+      semantic: false,
+      ensembleSize: 1,
+      oneRepeatedPrompt: true,
+    };
+    const rowZeroPrompt: ModelBatch = {
+      ...said,
+      promptPixelValues: two(a.promptPixelValues, a.promptPixelValues),
+      promptMasks: two(a.promptMasks, a.promptMasks),
+      oneRepeatedPrompt: false,
+    };
+    const fresh = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+    try {
+      const expected = await fp32.run(rowZeroPrompt);
+      assert.ok(maxAbsDiff(await fresh.run(said), expected) <= 1e-4);
+      const halves = [sliceBatch(said, 0, 1), sliceBatch(said, 1, 1)];
+      assert.ok(halves.every((h) => h.oneRepeatedPrompt === true));
+      // Without the word, the rows are compared and each row keeps its own prompt.
+      const compared = await fresh.run({ ...said, oneRepeatedPrompt: undefined });
+      assert.ok(maxAbsDiff(compared, expected) > 1e-3, 'row 1 used row 0’s prompt unasked');
+    } finally {
+      await fresh.release();
+    }
   });
 
   it('rejects a batch that does not split into prompt groups', async () => {
