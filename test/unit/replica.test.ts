@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runBatchJob } from '../../src/engine/batchJob';
+import { runBatchJob, type BatchJobOptions } from '../../src/engine/batchJob';
 import { encodeMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
 import { preparePrompt, type PreparedPrompt } from '../../src/engine/promptSet';
@@ -19,6 +19,16 @@ import { centredDisc, tempDir, writeBinaryMask, writeSceneImage } from '../suppo
 import { tinyModelPath } from '../support/tinyModel';
 
 const TEXT = modelProvenance('tiny.onnx', '{"test":1}');
+
+/** `seg` running its batches through `p` (which may wrap `seg` itself). */
+function predictingWith(seg: Segmenter, p: Predictor): Segmenter {
+  return Object.assign(Object.create(seg) as Segmenter, { predict: p.predict.bind(p) });
+}
+
+/** A job over `targets` in batches of one, overwriting, with `extra` options. */
+function job(targets: string[], extra: Partial<BatchJobOptions> = {}): BatchJobOptions {
+  return { targets, overwrite: 'all', batchSize: 1, textChunks: TEXT, ...extra };
+}
 
 /** A predictor that counts its calls and can be made to fail. */
 function counted(inner: Predictor, failOnCall?: number): Predictor & { calls: number } {
@@ -111,12 +121,7 @@ describe('replicas: a second session of the model in its own thread', function (
 
   it('shares a folder job with the session: every mask is its own image’s, in order', async () => {
     const targets = await images(6);
-    const single = await runBatchJob(seg, {
-      targets,
-      overwrite: 'all',
-      batchSize: 1,
-      textChunks: TEXT,
-    });
+    const single = await runBatchJob(seg, job(targets));
     assert.equal(single.sessions, 1);
     const expected = await masks(targets);
 
@@ -125,14 +130,8 @@ describe('replicas: a second session of the model in its own thread', function (
       const helper = counted(await (replicas[0] as Promise<Replica>));
       const local = counted(seg);
       const res = await runBatchJob(
-        Object.assign(Object.create(seg) as Segmenter, { predict: local.predict.bind(local) }),
-        {
-          targets,
-          overwrite: 'all',
-          batchSize: 1,
-          textChunks: TEXT,
-          helpers: [Promise.resolve(helper)],
-        },
+        predictingWith(seg, local),
+        job(targets, { helpers: [Promise.resolve(helper)] }),
       );
       assert.deepEqual(res.failed, []);
       assert.deepEqual(res.notes, []);
@@ -153,13 +152,7 @@ describe('replicas: a second session of the model in its own thread', function (
   it('runs the batch of a helper that fails here, and goes on without it', async () => {
     const targets = await images(5);
     const helper = counted(seg, 1);
-    const res = await runBatchJob(seg, {
-      targets,
-      overwrite: 'all',
-      batchSize: 1,
-      textChunks: TEXT,
-      helpers: [Promise.resolve(helper)],
-    });
+    const res = await runBatchJob(seg, job(targets, { helpers: [Promise.resolve(helper)] }));
     assert.deepEqual(res.failed, []);
     assert.equal(res.written.length, targets.length);
     assert.equal(helper.calls, 1);
@@ -168,13 +161,12 @@ describe('replicas: a second session of the model in its own thread', function (
 
   it('notes a helper that could not start, and runs the job without it', async () => {
     const targets = await images(3);
-    const res = await runBatchJob(seg, {
-      targets,
-      overwrite: 'all',
-      batchSize: 1,
-      textChunks: TEXT,
-      helpers: [Promise.reject(new Error('no replica session: out of GPU memory'))],
-    });
+    const res = await runBatchJob(
+      seg,
+      job(targets, {
+        helpers: [Promise.reject(new Error('no replica session: out of GPU memory'))],
+      }),
+    );
     assert.equal(res.written.length, targets.length);
     assert.equal(res.sessions, 1);
     assert.deepEqual(res.notes, ['no replica session: out of GPU memory']);
@@ -195,12 +187,8 @@ describe('replicas: a second session of the model in its own thread', function (
     });
     const local = counting(seg);
     const res = await runBatchJob(
-      Object.assign(Object.create(seg) as Segmenter, { predict: local.predict.bind(local) }),
-      {
-        targets,
-        overwrite: 'all',
-        batchSize: 1,
-        textChunks: TEXT,
+      predictingWith(seg, local),
+      job(targets, {
         helpers: [Promise.resolve(counting(seg))],
         // Writing is much slower than predicting here.
         encodeMask: async (classes, width, height, text) => {
@@ -208,7 +196,7 @@ describe('replicas: a second session of the model in its own thread', function (
           written++;
           return encodeMaskPng(classes, width, height, undefined, text);
         },
-      },
+      }),
     );
     assert.equal(res.written.length, targets.length);
     assert.equal(predicted, targets.length);
@@ -219,17 +207,16 @@ describe('replicas: a second session of the model in its own thread', function (
   it('stops with a helper when cancelled, leaving only complete masks', async () => {
     const targets = await images(6);
     const controller = new AbortController();
-    const res = await runBatchJob(seg, {
-      targets,
-      overwrite: 'all',
-      batchSize: 1,
-      textChunks: TEXT,
-      signal: controller.signal,
-      helpers: [Promise.resolve(counted(seg))],
-      onProgress: (p) => {
-        if (p.written >= 1) controller.abort();
-      },
-    });
+    const res = await runBatchJob(
+      seg,
+      job(targets, {
+        signal: controller.signal,
+        helpers: [Promise.resolve(counted(seg))],
+        onProgress: (p) => {
+          if (p.written >= 1) controller.abort();
+        },
+      }),
+    );
     assert.equal(res.cancelled, true);
     assert.ok(res.written.length >= 1 && res.written.length < targets.length);
     const dir = path.dirname(targets[0] as string);
