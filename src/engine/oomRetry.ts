@@ -40,6 +40,7 @@ export function sliceBatch(batch: ModelBatch, from: number, rows: number): Model
     semantic: batch.semantic,
     ensembleSize: batch.ensembleSize,
     ...(batch.oneRepeatedPrompt ? { oneRepeatedPrompt: true } : {}),
+    // A promptKey names the whole batch's prompt rows, not a slice's: the slice is hashed.
   };
 }
 

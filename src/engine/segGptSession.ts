@@ -66,6 +66,11 @@ export interface ModelBatch {
    * rows need not be compared before the prompt is fed once. Absent: they are compared.
    */
   readonly oneRepeatedPrompt?: boolean;
+  /**
+   * Identifies the prompt rows' content for the prompt cache, from a caller whose prompt never
+   * changes (see PromptCache); absent, the masks are hashed on every run.
+   */
+  readonly promptKey?: string;
 }
 
 /** Thrown for a batch whose sizes do not fit the model. */

@@ -4,11 +4,15 @@ import { predictionToClassMap, type PredictionMaps } from './predictionOutput';
 import type { PreparedPrompt } from './promptSet';
 import type { SegGptSession } from './segGptSession';
 
+let segmenters = 0;
+
 /**
  * Runs queries against one prompt. Each query becomes G rows (one per prompt pair) that the
  * graph ensembles; the prediction of a group's first row is the query's (docs §5).
  */
 export class Segmenter {
+  /** This prompt's identity for the session's prompt cache (the prompt never changes). */
+  private readonly promptKey = `segmenter ${++segmenters}`;
   private promptRows: { images: Float32Array; masks: Float32Array; queries: number } | undefined;
 
   constructor(
@@ -41,6 +45,7 @@ export class Segmenter {
       // One prompt pair tiled over every query: no need to compare the rows (≈ 2 ms per
       // 8 rows of 448×448 on a GPU host, where a run takes ≈ 60 ms).
       oneRepeatedPrompt: g === 1,
+      promptKey: this.promptKey,
     });
     return queries.map((_, t) => pred.slice(t * g * plane, (t * g + 1) * plane));
   }

@@ -27,6 +27,20 @@ describe('PromptCache', () => {
     assert.equal(a, b);
   });
 
+  it('trusts a caller-given prompt key instead of hashing the masks', async () => {
+    const cache = new PromptCache();
+    let calls = 0;
+    const encode = async () => features(++calls);
+    const masks = Float32Array.of(1, 2, 3);
+    await cache.get({ ...key(masks), promptKey: 'p1' }, encode);
+    masks[1] = 5; // the caller vouched that this does not happen: the key wins
+    await cache.get({ ...key(masks), promptKey: 'p1' }, encode);
+    assert.equal(calls, 1);
+    await cache.get({ ...key(masks), promptKey: 'p2' }, encode);
+    await cache.get(key(masks), encode); // no key: hashed, a separate entry
+    assert.equal(calls, 3);
+  });
+
   it('encodes again when the buffer is rewritten or the mode changes', async () => {
     const cache = new PromptCache();
     let calls = 0;
