@@ -172,8 +172,9 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   };
   const notes: string[] = [];
   let sessions = 1;
-  const drive = async (p: Predictor, local: boolean): Promise<void> => {
-    let ran = local;
+  /** Feeds batches to `seg`, or to a helper, until none are left or the job is cancelled. */
+  const drive = async (helper?: Predictor): Promise<void> => {
+    let ran = false;
     for (;;) {
       const k = await next();
       if (k === undefined) return;
@@ -182,8 +183,8 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
       try {
         loaded = await (loadOf(k) as Promise<Loaded>);
       } catch (err) {
-        for (const p of batches[k] as string[])
-          result.failed.push({ path: p, error: message(err) });
+        for (const file of batches[k] as string[])
+          result.failed.push({ path: file, error: message(err) });
         slot.resolve(undefined);
         continue;
       } finally {
@@ -195,26 +196,27 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
         continue;
       }
       report(loaded.items[0]?.path);
-      const queries = loaded.items.map((i) => i.tensor.data);
+      if (!helper) {
+        slot.resolve(await predictOn(seg, loaded));
+        continue;
+      }
       try {
-        slot.resolve({ loaded, preds: await p.predict(queries) });
+        const queries = loaded.items.map((i) => i.tensor.data);
+        slot.resolve({ loaded, preds: await helper.predict(queries) });
         modelDone += loaded.items.length;
         if (!ran) {
           ran = true;
           sessions++;
         }
       } catch (err) {
-        if (!local) {
-          // The helper leaves; its batch runs here.
-          notes.push(`a second session stopped: ${message(err)}`);
-          slot.resolve(await predictOn(seg, loaded));
-          return;
-        }
-        for (const i of loaded.items) result.failed.push({ path: i.path, error: message(err) });
-        slot.resolve({ loaded });
+        // The helper leaves; its batch runs on the job's own session.
+        notes.push(`a second session stopped: ${message(err)}`);
+        slot.resolve(await predictOn(seg, loaded));
+        return;
       }
     }
   };
+  /** Runs a batch on `p`; if the model fails, its images fail with the error. */
   const predictOn = async (p: Predictor, loaded: Loaded): Promise<Predicted> => {
     try {
       const preds = await p.predict(loaded.items.map((i) => i.tensor.data));
@@ -227,7 +229,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   };
   let closed = false;
   const running = [
-    drive(seg, true).finally(() => {
+    drive().finally(() => {
       // Batches nobody took (cancelled) settle empty, so the writer below never waits on them.
       for (let k = taken; k < batches.length; k++) slots.get(k)?.resolve(undefined);
     }),
@@ -235,7 +237,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   for (const helper of opts.helpers ?? []) {
     helper.then(
       (p) => {
-        if (!closed) running.push(drive(p, false));
+        if (!closed) running.push(drive(p));
       },
       (err: unknown) => notes.push(message(err)),
     );
