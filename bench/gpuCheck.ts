@@ -2,6 +2,8 @@
  * GPU check: the engine's fp32 and fp16 graphs on each GPU execution provider that loads here,
  * error against the reference fixtures and time per query of the full ViT-L shape.
  * Usage: node dist/gpu-check.js [--out result.json] [--providers cuda,webgpu] [--budget-s 300]
+ * With --sessions N, also the rate of N sessions running batches at once (the job's own and
+ * N − 1 replicas, src/engine/replica.ts: dist/replicaWorker.js must sit beside this script).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +16,10 @@ import type { AttentionKind } from '../src/engine/onnx/relPosAttention';
 import type { ProviderName } from '../src/engine/providers';
 import { mulberry32, RandomWeights } from '../src/engine/randomWeights';
 import { openSafetensors } from '../src/engine/safetensors';
+import type { PreparedPrompt } from '../src/engine/promptSet';
+import { releaseReplicas, startReplicas, type Predictor } from '../src/engine/replica';
 import { SegGptSession, type ModelBatch } from '../src/engine/segGptSession';
+import { Segmenter } from '../src/engine/segmenter';
 
 const NOMINAL_FLOP = 1.59e12;
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'seggpt-tiny-reference');
@@ -38,6 +43,10 @@ const { values } = parseArgs({
     graphs: { type: 'string', default: 'auto' },
     /** Write onnxruntime profiles with this prefix (timings then include the profiler). */
     'profile-prefix': { type: 'string' },
+    /** Also time N sessions running batches at once (replicas in worker threads). */
+    sessions: { type: 'string', default: '1' },
+    /** Batches each session runs in that timing. */
+    'session-runs': { type: 'string', default: '6' },
   },
 });
 const deadline = Date.now() + Number(values['budget-s']) * 1000;
@@ -197,10 +206,55 @@ async function timeProvider(
         `  ${provider} ${precision} batch ${rows}: ${med.toFixed(1)} ms (${out[`batch${rows}_queries_per_s`]?.toFixed(1)} q/s)`,
       );
     }
+    const sessions = Number(values.sessions);
+    for (const rows of sessions > 1 ? batches : []) {
+      if (Date.now() > deadline) break;
+      const rate = await timeSessions(s, rows, sessions);
+      out[`sessions${sessions}_batch${rows}_queries_per_s`] = rate;
+      log(
+        `  ${provider} ${precision} ${sessions} sessions × batch ${rows}: ${rate.toFixed(1)} q/s`,
+      );
+    }
   } finally {
     await s.release();
   }
   return out;
+}
+
+/**
+ * Queries per second of `count` sessions (this one and count − 1 replicas) each running batches
+ * of `rows` random queries against one random prompt, back to back, as a folder job's do.
+ */
+async function timeSessions(s: SegGptSession, rows: number, count: number): Promise<number> {
+  const { inputH: h, inputW: w } = s.geometry;
+  const per = 3 * h * w;
+  const b = randomBatch(rows, h, w);
+  const prompt: PreparedPrompt = {
+    images: [b.promptPixelValues.slice(0, per)],
+    masks: [b.promptMasks.slice(0, per)],
+    palette: Uint8Array.of(0, 0, 0, 255, 255, 255),
+    numClasses: 1,
+    semantic: false,
+  };
+  const queries = Array.from({ length: rows }, (_, i) =>
+    b.pixelValues.slice(i * per, (i + 1) * per),
+  );
+  const replicas = startReplicas(s, prompt, count - 1);
+  try {
+    const predictors: Predictor[] = [new Segmenter(s, prompt), ...(await Promise.all(replicas))];
+    await Promise.all(predictors.map((p) => p.predict(queries))); // warm-up, prompt encoded
+    const total = count * Number(values['session-runs']);
+    let claimed = 0;
+    const t = performance.now();
+    await Promise.all(
+      predictors.map(async (p) => {
+        while (claimed++ < total) await p.predict(queries);
+      }),
+    );
+    return (total * rows) / ((performance.now() - t) / 1000);
+  } finally {
+    await releaseReplicas(replicas);
+  }
 }
 
 const REFERENCE = (): string => path.join(work, `reference-${attention}.f32`);
@@ -221,7 +275,13 @@ async function cpuReference(): Promise<Float32Array> {
 }
 
 async function main(): Promise<void> {
-  result.options = { attention, batches, graphs, precisions: values.precisions };
+  result.options = {
+    attention,
+    batches,
+    graphs,
+    precisions: values.precisions,
+    sessions: Number(values.sessions),
+  };
   if (values['convert-only']) {
     for (const p of (values.precisions as string).split(',') as Precision[]) await vitL(p);
     if (!values['skip-reference']) await cpuReference();
