@@ -45,11 +45,16 @@ type Pending = { resolve: (v: ImageTensor | Uint8Array) => void; reject: (e: Err
 /** A fixed set of job threads; each request goes to the thread with the fewest pending. */
 export class JobWorkerPool {
   private nextId = 1;
-  private readonly workers: { readonly worker: Worker; readonly pending: Map<number, Pending> }[];
+  private readonly workers: {
+    readonly worker: Worker;
+    readonly pending: Map<number, Pending>;
+    /** Why the thread stopped, once it has: it gets no more requests. */
+    ended?: string;
+  }[];
 
   constructor(geom: InputSize, threads = jobWorkerThreads(), script = JOB_WORKER_SCRIPT) {
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
-      const entry = {
+      const entry: (typeof this.workers)[number] = {
         worker: new Worker(script, { workerData: { inputW: geom.inputW, inputH: geom.inputH } }),
         pending: new Map<number, Pending>(),
       };
@@ -61,6 +66,7 @@ export class JobWorkerPool {
         else p?.reject(msg.imageError ? new ImageInputError(msg.error) : new Error(msg.error));
       });
       const fail = (err: Error): void => {
+        entry.ended ??= err.message;
         for (const p of entry.pending.values()) p.reject(err);
         entry.pending.clear();
       };
@@ -109,7 +115,11 @@ export class JobWorkerPool {
     message: (id: number) => ToJobWorker,
     transfer: ArrayBuffer[] = [],
   ): Promise<ImageTensor | Uint8Array> {
-    const entry = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const alive = this.workers.filter((w) => w.ended === undefined);
+    if (alive.length === 0) {
+      return Promise.reject(new Error(`no job thread left: ${this.workers[0]?.ended ?? 'closed'}`));
+    }
+    const entry = alive.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       entry.pending.set(id, { resolve, reject });

@@ -74,6 +74,17 @@ describe('JobWorkerPool: query images prepared and masks encoded in worker threa
     assert.equal((await pool.loadImage(good)).width, 30);
   });
 
+  it('sends nothing to a thread that ended, and says so when none is left', async () => {
+    const file = await writeSceneImage(path.join(dir, 'ended.png'), centredDisc(20, 20));
+    const two = new JobWorkerPool(GEOM, 2);
+    const threads = (two as unknown as { workers: { worker: { terminate(): Promise<number> } }[] })
+      .workers;
+    await threads[0]?.worker.terminate();
+    for (let i = 0; i < 3; i++) assert.equal((await two.loadImage(file)).width, 20);
+    await two.close();
+    await assert.rejects(two.loadImage(file), /no job thread left: a job thread ended/);
+  });
+
   it('is used for GPU jobs only, with one core left to the job and at most four threads', async () => {
     assert.equal(jobWorkerPoolFor('cpu', GEOM), undefined);
     const gpu = jobWorkerPoolFor('cuda', GEOM);
