@@ -42,8 +42,8 @@ export class Segmenter {
       rows,
       semantic: this.prompt.semantic,
       ensembleSize: g,
-      // One prompt pair tiled over every query: no need to compare the rows (≈ 2 ms per
-      // 8 rows of 448×448 on a GPU host, where a run takes ≈ 60 ms).
+      // One prompt pair tiled over every query: no need to compare the rows (1–3 ms per 8 rows
+      // of 448×448 on the development machine; a batch-8 run on an H200 takes ≈ 60 ms).
       oneRepeatedPrompt: g === 1,
       promptKey: this.promptKey,
     });
