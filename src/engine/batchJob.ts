@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MaskExistsError, writeFileAtomic } from './atomicWrite';
 import { loadImageTensor, type ImageTensor } from './imageInput';
-import { encodeMaskPng } from './maskFile';
+import { predictionMaskPng, type MaskRequest } from './maskFile';
 import { maskPathFor } from './maskPaths';
 import { maskSource } from './provenance';
 import type { Predictor } from './replica';
@@ -37,20 +37,19 @@ export interface BatchJobOptions {
   readonly onProgress?: (p: BatchProgress) => void;
   /**
    * More predictors for the same model and prompt (replicas in other threads, see replica.ts),
-   * joining the job as they become ready; a batch one of them fails runs on `seg` instead and
-   * that helper leaves the job.
+   * joining the job as they become ready, each with two batches in hand (it starts the second
+   * as soon as the first is done, even while this thread is busy); a batch one of them fails
+   * runs on `seg` instead and that helper leaves the job.
    */
   readonly helpers?: readonly Promise<Predictor>[];
   /** Loads a query image (default: loadImageTensor in this thread; see JobWorkerPool). */
   readonly loadImage?: (file: string) => Promise<ImageTensor>;
-  /** Encodes a mask as encodeMaskPng with its default palette (default: in this thread). */
-  readonly encodeMask?: (
-    classes: Uint8Array,
-    width: number,
-    height: number,
-    text: Record<string, string>,
-  ) => Promise<Uint8Array>;
+  /** Makes a mask file's bytes (default: predictionMaskPng in this thread; see JobWorkerPool). */
+  readonly maskPng?: (req: MaskRequest) => Promise<Uint8Array>;
 }
+
+/** Batches a helper has in hand at once. */
+const HELPER_DEPTH = 2;
 
 /** Outcome of a job: every target is written, skipped (with why) or failed (with the error). */
 export interface BatchJobResult {
@@ -136,7 +135,9 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   };
 
   // Predictors take the next batch as they come free; masks are written in batch order. While
-  // the model runs batch k, the next batch is decoded and the previous one written.
+  // the model runs batch k, the next batches are decoded and the previous one written.
+  const helpers = opts.helpers ?? [];
+  const loops = 1 + HELPER_DEPTH * helpers.length; // batches the predictors can have in hand
   const loads = new Map<number, Promise<Loaded>>();
   const loadOf = (k: number): Promise<Loaded> | undefined => {
     if (k >= batches.length) return undefined;
@@ -156,7 +157,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
     opts.signal?.aborted || taken >= batches.length ? undefined : taken++;
   // Predictors stay at most this many batches ahead of the batch being written, so results
   // waiting to be written stay few however fast the model runs.
-  const maxAhead = 2 + (opts.helpers?.length ?? 0);
+  const maxAhead = 1 + loops;
   let consumed = 0; // batches written or being written
   let waiting: (() => void)[] = [];
   /** The next batch to run once there is room for it (checked and taken in one step). */
@@ -172,10 +173,15 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   };
   const notes: string[] = [];
   let sessions = 1;
+  /** A helper's standing in the job, shared by the loops that feed it. */
+  interface Helper {
+    readonly predictor: Predictor;
+    ran: boolean;
+    left: boolean;
+  }
   /** Feeds batches to `seg`, or to a helper, until none are left or the job is cancelled. */
-  const drive = async (helper?: Predictor): Promise<void> => {
-    let ran = false;
-    for (;;) {
+  const drive = async (helper?: Helper): Promise<void> => {
+    while (!helper?.left) {
       const k = await next();
       if (k === undefined) return;
       const slot = slots.get(k) as Settleable<Predicted | undefined>;
@@ -189,30 +195,30 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
         continue;
       } finally {
         loads.delete(k);
-        void loadOf(taken);
+        for (let j = 0; j < loops; j++) void loadOf(taken + j);
       }
       if (loaded.items.length === 0) {
         slot.resolve({ loaded });
         continue;
       }
       report(loaded.items[0]?.path);
-      if (!helper) {
+      if (!helper || helper.left) {
         slot.resolve(await predictOn(seg, loaded));
         continue;
       }
       try {
         const queries = loaded.items.map((i) => i.tensor.data);
-        slot.resolve({ loaded, preds: await helper.predict(queries) });
+        slot.resolve({ loaded, preds: await helper.predictor.predict(queries) });
         modelDone += loaded.items.length;
-        if (!ran) {
-          ran = true;
+        if (!helper.ran) {
+          helper.ran = true;
           sessions++;
         }
       } catch (err) {
         // The helper leaves; its batch runs on the job's own session.
-        notes.push(`a second session stopped: ${message(err)}`);
+        if (!helper.left) notes.push(`a second session stopped: ${message(err)}`);
+        helper.left = true;
         slot.resolve(await predictOn(seg, loaded));
-        return;
       }
     }
   };
@@ -234,10 +240,12 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
       for (let k = taken; k < batches.length; k++) slots.get(k)?.resolve(undefined);
     }),
   ];
-  for (const helper of opts.helpers ?? []) {
+  for (const helper of helpers) {
     helper.then(
-      (p) => {
-        if (!closed) running.push(drive(p));
+      (predictor) => {
+        if (closed) return;
+        const standing: Helper = { predictor, ran: false, left: false };
+        for (let d = 0; d < HELPER_DEPTH; d++) running.push(drive(standing));
       },
       (err: unknown) => notes.push(message(err)),
     );
@@ -295,13 +303,18 @@ async function writeAll(
   const outcomes = await Promise.all(
     loaded.items.map(async (item, i): Promise<() => void> => {
       try {
-        const maps = seg.toClassMap(preds[i] as Float32Array, item.tensor);
+        const req: MaskRequest = {
+          pred: preds[i] as Float32Array,
+          width: item.tensor.width,
+          height: item.tensor.height,
+          palette: seg.prompt.palette,
+          text: opts.textChunks,
+        };
+        const png = opts.maskPng
+          ? await opts.maskPng(req)
+          : await predictionMaskPng(req, seg.session.geometry);
         // Templates may name a folder of their own (`${dir}/masks/${stem}.png`).
         await fs.promises.mkdir(path.dirname(item.mask), { recursive: true });
-        const { width, height } = item.tensor;
-        const png = opts.encodeMask
-          ? await opts.encodeMask(maps.classes, width, height, opts.textChunks)
-          : await encodeMaskPng(maps.classes, width, height, undefined, opts.textChunks);
         await writeFileAtomic(item.mask, png, { overwrite: item.overwrite });
         return () => result.written.push(item.mask);
       } catch (err) {

@@ -1,11 +1,11 @@
 /**
  * Entry point of a job thread (bundled as dist/jobWorker.js; see jobWorkerPool.ts): loads query
- * images and encodes masks, answering with the result (transferred) or the error's first line.
+ * images and makes mask files' bytes, answering with the result (transferred) or the error's first line.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImageInputError, loadImageTensor, type InputSize } from './imageInput';
 import type { FromJobWorker, ToJobWorker } from './jobWorkerPool';
-import { encodeMaskPng } from './maskFile';
+import { predictionMaskPng } from './maskFile';
 
 const port = parentPort;
 if (!port) throw new Error('jobWorker must run as a worker thread');
@@ -18,13 +18,7 @@ port.on('message', (msg: ToJobWorker) => {
           { id: msg.id, tensor },
           tensor.data.buffer as ArrayBuffer,
         ])
-      : encodeMaskPng(
-          msg.encode.classes,
-          msg.encode.width,
-          msg.encode.height,
-          undefined,
-          msg.encode.text,
-        ).then((png): [FromJobWorker, ArrayBuffer] => [
+      : predictionMaskPng(msg.mask, geom).then((png): [FromJobWorker, ArrayBuffer] => [
           { id: msg.id, png },
           png.buffer as ArrayBuffer,
         ]);

@@ -1,30 +1,24 @@
 /**
- * Threads that prepare query images and encode masks for folder jobs on a GPU.
+ * Threads that prepare query images and make masks for folder jobs on a GPU.
  *
  * Preparing a query takes the host tens of milliseconds (sharp decodes; the Pillow-exact bicubic
- * resize and the normalization run in JavaScript) and encoding its mask a few more (PNG's
- * deflate in JavaScript): as long as a GPU takes for several queries. On the job's own thread
- * that work and the model runs take turns; in a pool of threads it runs beside them.
+ * resize and the normalization run in JavaScript), and making its mask several more (classifying
+ * the prediction's pixels, resizing, PNG's deflate in JavaScript): as long as a GPU takes for
+ * several queries. On the job's own thread that work and the model runs take turns; in a pool of
+ * threads it runs beside them.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BatchJobOptions } from './batchJob';
 import { ImageInputError, type ImageTensor, type InputSize } from './imageInput';
+import type { MaskRequest } from './maskFile';
 import type { ProviderName } from './providers';
 
-/** Messages to a job thread: load an image, or encode a mask as encodeMaskPng does. */
+/** Messages to a job thread: load an image, or make a mask file's bytes (predictionMaskPng). */
 export type ToJobWorker =
   | { readonly id: number; readonly load: string }
-  | {
-      readonly id: number;
-      readonly encode: {
-        readonly classes: Uint8Array;
-        readonly width: number;
-        readonly height: number;
-        readonly text: Record<string, string>;
-      };
-    };
+  | { readonly id: number; readonly mask: MaskRequest };
 
 /** Messages from a job thread: the result, or the error's first line. */
 export type FromJobWorker =
@@ -81,28 +75,27 @@ export class JobWorkerPool {
     return this.send((id) => ({ id, load: file })) as Promise<ImageTensor>;
   }
 
-  /** Encodes a mask as encodeMaskPng does with its default palette; `classes` is transferred. */
-  encodeMask(
-    classes: Uint8Array,
-    width: number,
-    height: number,
-    text: Record<string, string>,
-  ): Promise<Uint8Array> {
+  /** A mask file's bytes as predictionMaskPng makes them; `req.pred` is transferred (emptied). */
+  maskPng(req: MaskRequest): Promise<Uint8Array> {
+    // Transferring detaches the whole buffer: a view into a bigger one is copied first.
+    const whole = req.pred.byteOffset === 0 && req.pred.byteLength === req.pred.buffer.byteLength;
+    const pred = whole ? req.pred : req.pred.slice();
     return this.send(
-      (id) => ({ id, encode: { classes, width, height, text } }),
-      [classes.buffer as ArrayBuffer],
+      (id) => ({ id, mask: { ...req, pred } }),
+      [pred.buffer as ArrayBuffer],
     ) as Promise<Uint8Array>;
   }
 
   /**
-   * What a folder job hands to the pool: loading always; encoding too when there are two threads
-   * or more (with one, loading and encoding queue behind each other in it: 2 cores, tiny model,
-   * 200 images of 640×480: 79 images/s loading there, 60 with encoding as well, 68 with neither).
+   * What a folder job hands to the pool: loading always; making masks too when there are two
+   * threads or more (with one, loading and encoding queue behind each other in it: 2 cores, tiny
+   * model, 200 images of 640×480: 79 images/s loading there, 60 with encoding as well, 68 with
+   * neither).
    */
-  jobOptions(): Pick<BatchJobOptions, 'loadImage' | 'encodeMask'> {
+  jobOptions(): Pick<BatchJobOptions, 'loadImage' | 'maskPng'> {
     return {
       loadImage: (file) => this.loadImage(file),
-      ...(this.workers.length >= 2 ? { encodeMask: this.encodeMask.bind(this) } : {}),
+      ...(this.workers.length >= 2 ? { maskPng: (req: MaskRequest) => this.maskPng(req) } : {}),
     };
   }
 

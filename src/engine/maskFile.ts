@@ -2,8 +2,9 @@
 
 import { encode } from 'fast-png';
 import { writeFileAtomic } from './atomicWrite';
-import { readPalettePng, type PalettePng } from './imageInput';
+import { readPalettePng, type InputSize, type PalettePng } from './imageInput';
 import { vocPalette } from './palette';
+import { predictionToClasses } from './predictionOutput';
 
 /** Options for writing a mask file. */
 export interface WriteMaskOptions {
@@ -52,6 +53,27 @@ function checkedText(text: Record<string, string>): Record<string, string> {
     out[key] = latin1(value);
   }
   return out;
+}
+
+/** What a folder job's mask file is made from: a prediction, the query's size, the prompt's palette. */
+export interface MaskRequest {
+  /** One query's prediction at model resolution (see Segmenter.predict). */
+  readonly pred: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** The prompt's colours (class id → RGB) that the prediction's pixels are matched against. */
+  readonly palette: Uint8Array;
+  /** tEXt chunks of the file. */
+  readonly text: Record<string, string>;
+}
+
+/**
+ * A mask file's bytes from one query's prediction: its class ids at the query's size (see
+ * predictionToClasses) in a PNG with the default palette.
+ */
+export async function predictionMaskPng(req: MaskRequest, geom: InputSize): Promise<Uint8Array> {
+  const classes = predictionToClasses(req.pred, geom, req.width, req.height, req.palette);
+  return encodeMaskPng(classes, req.width, req.height, undefined, req.text);
 }
 
 /** Encodes a class-id map as an 8-bit indexed PNG with a 256-colour PLTE and optional tEXt. */

@@ -31,6 +31,37 @@ export function predictionToClassMap(
   palette: Uint8Array,
 ): PredictionMaps {
   const { inputW: w, inputH: h } = geom;
+  const soft = new Uint8Array(w * h);
+  const classes = classify(pred, geom, palette, soft);
+  return {
+    classes: resizeNearest(classes, w, h, outWidth, outHeight),
+    soft: resizeNearest(soft, w, h, outWidth, outHeight),
+  };
+}
+
+/**
+ * The class ids of predictionToClassMap alone (what a mask file holds), without the soft map:
+ * about half the work for a black/white palette.
+ */
+export function predictionToClasses(
+  pred: Float32Array,
+  geom: InputSize,
+  outWidth: number,
+  outHeight: number,
+  palette: Uint8Array,
+): Uint8Array {
+  const { inputW: w, inputH: h } = geom;
+  return resizeNearest(classify(pred, geom, palette), w, h, outWidth, outHeight);
+}
+
+/** Class ids at model resolution; soft values too when given somewhere to put them. */
+function classify(
+  pred: Float32Array,
+  geom: InputSize,
+  palette: Uint8Array,
+  soft?: Uint8Array,
+): Uint8Array {
+  const { inputW: w, inputH: h } = geom;
   const plane = w * h;
   if (pred.length !== 3 * plane) {
     throw new RangeError(`prediction has ${pred.length} values, expected 3×${h}×${w}`);
@@ -40,7 +71,6 @@ export function predictionToClassMap(
   const [sr, sg, sb] = IMAGENET_STD;
   const [mr, mg, mb] = IMAGENET_MEAN;
   const classes = new Uint8Array(plane);
-  const soft = new Uint8Array(plane);
   const binary = isBlackWhite(palette);
   for (let i = 0; i < plane; i++) {
     // Same operation order as the references, (x·std + mean)·255, so near-ties round alike.
@@ -51,7 +81,7 @@ export function predictionToClassMap(
       // Nearer white than black ⇔ r + g + b > 3·127.5; the sum avoids rounding at near-ties.
       const sum = r + g + b;
       classes[i] = sum > 382.5 ? 1 : 0;
-      soft[i] = Math.round(sum / 3);
+      if (soft) soft[i] = Math.round(sum / 3);
       continue;
     }
     let best = 0;
@@ -71,12 +101,10 @@ export function predictionToClassMap(
       }
     }
     classes[i] = best;
+    if (!soft) continue;
     const near = Math.sqrt(d1);
     const far = Math.sqrt(d2);
     soft[i] = far === Infinity || near + far === 0 ? 255 : Math.round((255 * far) / (near + far));
   }
-  return {
-    classes: resizeNearest(classes, w, h, outWidth, outHeight),
-    soft: resizeNearest(soft, w, h, outWidth, outHeight),
-  };
+  return classes;
 }

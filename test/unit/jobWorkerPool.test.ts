@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { ImageInputError, loadImageTensor } from '../../src/engine/imageInput';
 import { runBatchJob } from '../../src/engine/batchJob';
 import { JobWorkerPool, jobWorkerPoolFor, jobWorkerThreads } from '../../src/engine/jobWorkerPool';
-import { encodeMaskPng, readMaskPng } from '../../src/engine/maskFile';
+import { predictionMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
+import { predictionToClasses } from '../../src/engine/predictionOutput';
 import { preparePrompt } from '../../src/engine/promptSet';
 import { SegGptSession } from '../../src/engine/segGptSession';
 import { Segmenter } from '../../src/engine/segmenter';
@@ -48,13 +49,29 @@ describe('JobWorkerPool: query images prepared and masks encoded in worker threa
     });
   });
 
-  it('encodes a mask byte for byte as encodeMaskPng does', async () => {
-    const classes = Uint8Array.from({ length: 37 * 23 }, (_, i) => (i * 7) % 5);
+  it('makes a mask file byte for byte as predictionMaskPng does', async () => {
+    const plane = GEOM.inputW * GEOM.inputH;
+    const pred = Float32Array.from({ length: 3 * plane }, (_, i) => Math.sin(i * 0.37) * 2);
+    const palette = Uint8Array.from([0, 0, 0, 200, 30, 30, 30, 200, 30, 30, 30, 200]);
     const text = { Software: 'test', Comment: 'ü' };
-    const here = await encodeMaskPng(classes, 37, 23, undefined, text);
-    const there = await pool.encodeMask(classes.slice(), 37, 23, text);
+    const req = { pred, width: 37, height: 23, palette, text };
+    const here = await predictionMaskPng(req, GEOM);
+    // A view into a bigger buffer is copied, not detached with its neighbours.
+    const shared = new Float32Array(pred.length * 2);
+    shared.set(pred, pred.length);
+    const view = shared.subarray(pred.length);
+    const there = await pool.maskPng({ ...req, pred: view });
     assert.deepEqual(Buffer.from(there), Buffer.from(here));
-    await assert.rejects(pool.encodeMask(new Uint8Array(5), 2, 2, {}), /mask has 5 pixels/);
+    assert.equal(shared.length, pred.length * 2);
+    const classes = predictionToClasses(pred, GEOM, 37, 23, palette);
+    assert.ok(new Set(classes).size > 2, 'a test that could pass with one class everywhere');
+    await assert.rejects(
+      pool.maskPng({ ...req, pred: new Float32Array(5) }),
+      /prediction has 5 values/,
+    );
+    const whole = pred.slice();
+    await pool.maskPng({ ...req, pred: whole });
+    assert.equal(whole.length, 0, 'a whole prediction is transferred, not copied');
   });
 
   it('rejects a corrupt image with the same one-line error, and keeps working', async () => {
@@ -96,7 +113,7 @@ describe('JobWorkerPool: query images prepared and masks encoded in worker threa
     const one = new JobWorkerPool(GEOM, 1);
     assert.deepEqual(Object.keys(one.jobOptions()), ['loadImage']);
     await one.close();
-    assert.deepEqual(Object.keys(pool.jobOptions()).sort(), ['encodeMask', 'loadImage']);
+    assert.deepEqual(Object.keys(pool.jobOptions()).sort(), ['loadImage', 'maskPng']);
   });
 });
 

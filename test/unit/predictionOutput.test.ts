@@ -6,7 +6,7 @@ import {
   resizeNearest,
 } from '../../src/engine/imageInput';
 import { nearestPaletteIndex, seggptPalette } from '../../src/engine/palette';
-import { predictionToClassMap } from '../../src/engine/predictionOutput';
+import { predictionToClasses, predictionToClassMap } from '../../src/engine/predictionOutput';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 function rng(seed: number): () => number {
@@ -117,19 +117,49 @@ describe('predictionToClassMap', () => {
     assert.equal(soft[0], 128);
   });
 
-  it('maps a 448² prediction to a 4000×3000 output quickly', () => {
+  it('maps a 448² prediction to a 4000×3000 output', () => {
     const geom = { inputH: 448, inputW: 448 };
     const plane = 448 * 448;
     const rand = rng(11);
     const pred = new Float32Array(3 * plane).map(() => rand() * 4 - 2);
     for (const palette of [seggptPalette(1), seggptPalette(20)]) {
-      const t0 = performance.now();
       const { classes, soft } = predictionToClassMap(pred, geom, 4000, 3000, palette);
-      const ms = performance.now() - t0;
       assert.equal(classes.length, 12_000_000);
       assert.equal(soft.length, 12_000_000);
-      assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+      // Nearest resize samples pixel centres: output (x, y) is input (⌊(x + ½)·448/4000⌋, …).
+      const small = predictionToClassMap(pred, geom, 448, 448, palette).classes;
+      for (const [x, y] of [
+        [0, 0],
+        [3999, 2999],
+        [1234, 2345],
+      ] as const) {
+        const sx = Math.floor(((x + 0.5) * 448) / 4000);
+        const sy = Math.floor(((y + 0.5) * 448) / 3000);
+        assert.equal(classes[y * 4000 + x], small[sy * 448 + sx]);
+      }
     }
+  });
+
+  it('predictionToClasses gives the class ids of predictionToClassMap, without the soft map', () => {
+    const geom = { inputH: 40, inputW: 56 };
+    const plane = 40 * 56;
+    const rand = rng(5);
+    const pred = new Float32Array(3 * plane).map(() => rand() * 4 - 2);
+    for (const palette of [seggptPalette(1), seggptPalette(6)]) {
+      for (const [w, h] of [
+        [56, 40],
+        [97, 13],
+        [640, 480],
+      ] as const) {
+        const classes = predictionToClasses(pred, geom, w, h, palette);
+        assert.deepEqual(classes, predictionToClassMap(pred, geom, w, h, palette).classes);
+        assert.ok(new Set(classes).size > 1);
+      }
+    }
+    assert.throws(
+      () => predictionToClasses(new Float32Array(7), geom, 4, 4, seggptPalette(1)),
+      /prediction has 7 values/,
+    );
   });
 
   it('rejects a prediction of the wrong size', () => {
