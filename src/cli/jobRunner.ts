@@ -58,6 +58,7 @@ export async function runJob(
     replicas = startReplicas(session, prompt, replicaCount(session.provider, gpuSessions, batches));
     const res = await runBatchJob(segmenter, {
       helpers: replicas,
+      sessionStandsBy: replicas.length > 0,
       ...jobThreads?.jobOptions(),
       targets,
       maskTemplate: template,

@@ -42,6 +42,13 @@ export interface BatchJobOptions {
    * runs on `seg` instead and that helper leaves the job.
    */
   readonly helpers?: readonly Promise<Predictor>[];
+  /**
+   * `seg` runs batches only while no helper is working: until the first is ready, and again if
+   * every helper leaves. For sessions whose runs block this thread (onnxruntime-node runs a model
+   * synchronously): while one runs, this thread cannot hand out batches, take results or step
+   * the mask writes along, so sessions in threads of their own keep a GPU fed better.
+   */
+  readonly sessionStandsBy?: boolean;
   /** Loads a query image (default: loadImageTensor in this thread; see JobWorkerPool). */
   readonly loadImage?: (file: string) => Promise<ImageTensor>;
   /** Makes a mask file's bytes (default: predictionMaskPng in this thread; see JobWorkerPool). */
@@ -58,7 +65,7 @@ export interface BatchJobResult {
   readonly failed: { path: string; error: string }[];
   readonly cancelled: boolean;
   readonly seconds: number;
-  /** Sessions that ran batches: 1, plus each helper that ran at least one. */
+  /** Sessions that ran batches: the job's own if it ran one, and each helper that ran one. */
   readonly sessions: number;
   /** Why helpers could not start or left the job, one line each. */
   readonly notes: string[];
@@ -153,8 +160,12 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   // the batch's tensors and predictions alive to the end of the job).
   const slots = new Map(batches.map((_, k) => [k, settleable<Predicted | undefined>()]));
   let taken = 0;
-  const take = (): number | undefined =>
-    opts.signal?.aborted || taken >= batches.length ? undefined : taken++;
+  const finished = (): boolean => (opts.signal?.aborted ?? false) || taken >= batches.length;
+  const take = (): number | undefined => {
+    if (!finished()) return taken++;
+    wakeSession(); // it may be standing by for batches nobody will take
+    return undefined;
+  };
   // Predictors stay at most this many batches ahead of the batch being written, so results
   // waiting to be written stay few however fast the model runs.
   const maxAhead = 1 + loops;
@@ -172,16 +183,47 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
     for (const w of wake) w();
   };
   const notes: string[] = [];
-  let sessions = 1;
+  let sessions = 0;
+  let ownRan = false;
+  /** Runs a batch on the job's own session. */
+  const onOwn = (loaded: Loaded): Promise<Predicted> => {
+    if (!ownRan) {
+      ownRan = true;
+      sessions++;
+    }
+    return predictOn(seg, loaded);
+  };
   /** A helper's standing in the job, shared by the loops that feed it. */
   interface Helper {
     readonly predictor: Predictor;
     ran: boolean;
     left: boolean;
   }
+  let working = 0; // helpers ready and not left
+  let standingBy: (() => void)[] = [];
+  function wakeSession(): void {
+    const wake = standingBy;
+    standingBy = [];
+    for (const w of wake) w();
+  }
+  opts.signal?.addEventListener('abort', wakeSession, { once: true });
+  /** With `sessionStandsBy`, waits while a helper is working (and there is work left). */
+  const sessionTurn = async (): Promise<void> => {
+    while (opts.sessionStandsBy && working > 0 && !finished()) {
+      await new Promise<void>((r) => standingBy.push(r));
+    }
+  };
+  const leave = (helper: Helper, err: unknown): void => {
+    if (helper.left) return;
+    helper.left = true;
+    notes.push(`a second session stopped: ${message(err)}`);
+    working--;
+    wakeSession();
+  };
   /** Feeds batches to `seg`, or to a helper, until none are left or the job is cancelled. */
   const drive = async (helper?: Helper): Promise<void> => {
     while (!helper?.left) {
+      if (!helper) await sessionTurn();
       const k = await next();
       if (k === undefined) return;
       const slot = slots.get(k) as Settleable<Predicted | undefined>;
@@ -203,7 +245,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
       }
       report(loaded.items[0]?.path);
       if (!helper || helper.left) {
-        slot.resolve(await predictOn(seg, loaded));
+        slot.resolve(await onOwn(loaded));
         continue;
       }
       try {
@@ -216,9 +258,8 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
         }
       } catch (err) {
         // The helper leaves; its batch runs on the job's own session.
-        if (!helper.left) notes.push(`a second session stopped: ${message(err)}`);
-        helper.left = true;
-        slot.resolve(await predictOn(seg, loaded));
+        leave(helper, err);
+        slot.resolve(await onOwn(loaded));
       }
     }
   };
@@ -245,6 +286,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
       (predictor) => {
         if (closed) return;
         const standing: Helper = { predictor, ran: false, left: false };
+        working++;
         for (let d = 0; d < HELPER_DEPTH; d++) running.push(drive(standing));
       },
       (err: unknown) => notes.push(message(err)),
@@ -268,6 +310,7 @@ export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promis
   advance(Infinity); // after a cancel, predictors waiting for room find nothing left to take
   closed = true;
   await Promise.all(running);
+  opts.signal?.removeEventListener('abort', wakeSession);
   for (const p of loads.values()) await p.catch(() => undefined);
   report();
   return {

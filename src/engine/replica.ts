@@ -54,14 +54,17 @@ export const DEFAULT_GPU_SESSIONS = 2;
 const RELEASE_TIMEOUT_MS = 10_000;
 
 /**
- * Copies of the session a folder job should add for `provider`: `gpuSessions − 1` on CUDA (the
- * provider this was measured on), none elsewhere (a CPU is already busy with one session, and
- * the other GPU providers are unmeasured), and none for a job of fewer than three batches (a
- * replica takes as long to load as a few batches take to run).
+ * Copies of the session a folder job should start for `provider`. On CUDA (the provider this was
+ * measured on), with `gpuSessions` of two or more: that many, each in its own thread, while the
+ * job's own session stands by once one is ready (its runs would block the job's thread: see
+ * BatchJobOptions.sessionStandsBy). None elsewhere (a CPU is already busy with one session, and
+ * the other GPU providers are unmeasured), with `gpuSessions` 1 (one copy of the weights on the
+ * GPU), or for a job of fewer than three batches (a replica takes as long to load as a few
+ * batches take to run).
  */
 export function replicaCount(provider: ProviderName, gpuSessions: number, batches: number): number {
-  if (provider !== 'cuda' || batches < 3) return 0;
-  return Math.max(0, Math.floor(gpuSessions) - 1);
+  const n = Math.floor(gpuSessions);
+  return provider === 'cuda' && batches >= 3 && n >= 2 ? n : 0;
 }
 
 /** A session of the model in its own worker thread. */

@@ -131,6 +131,7 @@ export class WorkerEngine {
         signal,
         onProgress,
         helpers: replicas,
+        sessionStandsBy: replicas.length > 0,
         ...jobThreads?.jobOptions(),
       });
     } finally {

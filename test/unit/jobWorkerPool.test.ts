@@ -102,13 +102,12 @@ describe('JobWorkerPool: query images prepared and masks encoded in worker threa
     await assert.rejects(two.loadImage(file), /no job thread left: a job thread ended/);
   });
 
-  it('is used for GPU jobs only, with one core left to the job and at most four threads', async () => {
+  it('is used for GPU jobs only, with two cores left to the model and at most eight threads', async () => {
     assert.equal(jobWorkerPoolFor('cpu', GEOM), undefined);
     const gpu = jobWorkerPoolFor('cuda', GEOM);
     assert.ok(gpu instanceof JobWorkerPool);
     await gpu.close();
-    assert.deepEqual([1, 2, 8, 64].map(jobWorkerThreads), [1, 1, 4, 4]);
-    assert.equal(jobWorkerThreads(3), 2);
+    assert.deepEqual([1, 2, 3, 4, 8, 16, 64].map(jobWorkerThreads), [1, 1, 1, 2, 6, 8, 8]);
     // One thread only loads (encoding as well would queue behind the loads); two or more do both.
     const one = new JobWorkerPool(GEOM, 1);
     assert.deepEqual(Object.keys(one.jobOptions()), ['loadImage']);

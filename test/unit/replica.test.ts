@@ -88,9 +88,9 @@ describe('replicas: a second session of the model in its own thread', function (
     await session?.release();
   });
 
-  it('adds replicas only on CUDA, for jobs of three batches or more', () => {
-    assert.equal(replicaCount('cuda', 2, 10), 1);
-    assert.equal(replicaCount('cuda', 3, 3), 2);
+  it('starts replicas only on CUDA, two or more, for jobs of three batches or more', () => {
+    assert.equal(replicaCount('cuda', 2, 10), 2);
+    assert.equal(replicaCount('cuda', 3, 3), 3);
     assert.equal(replicaCount('cuda', 1, 10), 0);
     assert.equal(replicaCount('cuda', 2, 2), 0);
     assert.equal(replicaCount('cpu', 2, 10), 0);
@@ -226,6 +226,83 @@ describe('replicas: a second session of the model in its own thread', function (
     assert.equal(res.written.length, targets.length);
     assert.equal(res.sessions, 2);
     assert.equal(most, 2);
+  });
+
+  it('with sessionStandsBy, runs batches on the session only while no helper works', async () => {
+    const targets = await images(7);
+    const expected = await runBatchJob(seg, job(targets)).then(() => masks(targets));
+    // A helper that becomes ready after the session has started: the session bridges the gap.
+    let ready!: (p: Predictor) => void;
+    const helper = counted(seg);
+    const local = counted(seg);
+    const late = new Promise<Predictor>((r) => (ready = r));
+    const bridging = counted({
+      async predict(queries) {
+        ready(helper);
+        return seg.predict(queries);
+      },
+    });
+    const res = await runBatchJob(
+      predictingWith(seg, bridging),
+      job(targets, { helpers: [late], sessionStandsBy: true }),
+    );
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.written.length, targets.length);
+    // Only the batch it was running when the helper came.
+    assert.equal(bridging.calls, 1);
+    assert.equal(helper.calls + bridging.calls, targets.length);
+    assert.equal(res.sessions, 2);
+    assert.deepEqual(await masks(targets), expected);
+
+    // A helper ready from the start does all the work; the session runs none.
+    const alone = await runBatchJob(
+      predictingWith(seg, local),
+      job(targets, { helpers: [Promise.resolve(counted(seg))], sessionStandsBy: true }),
+    );
+    assert.equal(alone.written.length, targets.length);
+    assert.ok(local.calls <= 1, `session ran ${local.calls}`);
+    assert.equal(alone.sessions, local.calls === 0 ? 1 : 2);
+  });
+
+  it('with sessionStandsBy, takes the batches back when every helper has left', async () => {
+    const targets = await images(6);
+    const local = counted(seg);
+    const failing = counted(seg, 2);
+    const res = await runBatchJob(
+      predictingWith(seg, local),
+      job(targets, { helpers: [Promise.resolve(failing)], sessionStandsBy: true }),
+    );
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.written.length, targets.length);
+    assert.deepEqual(res.notes, ['a second session stopped: out of memory (test)']);
+    // The failed batch ran again on the session; the helper had at most one more in hand.
+    assert.equal(local.calls + failing.calls - 1, targets.length);
+    assert.ok(failing.calls <= 3, `${failing.calls} calls to a helper that left`);
+    assert.ok(local.calls >= targets.length - 2, 'the session did not take the batches back');
+  });
+
+  it('with sessionStandsBy, stops when cancelled while the session stands by', async () => {
+    const targets = await images(6);
+    const controller = new AbortController();
+    const slow: Predictor = {
+      async predict(queries) {
+        await new Promise((r) => setTimeout(r, 30));
+        return seg.predict(queries);
+      },
+    };
+    const res = await runBatchJob(
+      seg,
+      job(targets, {
+        signal: controller.signal,
+        helpers: [Promise.resolve(slow)],
+        sessionStandsBy: true,
+        onProgress: (p) => {
+          if (p.written >= 1) controller.abort();
+        },
+      }),
+    );
+    assert.equal(res.cancelled, true);
+    assert.ok(res.written.length >= 1 && res.written.length < targets.length);
   });
 
   it('stops with a helper when cancelled, leaving only complete masks', async () => {
