@@ -18,6 +18,7 @@ import { batchSection } from './sections/batch';
 import { cpuFastSection } from './sections/cpuFast';
 import { cpuFp32Section } from './sections/cpuFp32';
 import { gemmSection } from './sections/gemm';
+import { jobHostSection } from './sections/jobHost';
 import { latencySection } from './sections/latency';
 import { round } from './stats';
 import { printHeadline, printTable } from './table';
@@ -29,6 +30,7 @@ const SECTIONS: readonly Section[] = [
   cpuFastSection,
   latencySection,
   batchSection,
+  jobHostSection,
 ];
 
 function printHeader(opts: BenchOptions, config: SegGptConfig, date: string): void {

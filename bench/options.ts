@@ -17,6 +17,8 @@ export const DEFAULTS = {
   batchSize: 1,
   batchPrecision: 'int8' as Precision,
   flatImages: 1000,
+  hostImages: 240,
+  hostBatchMs: 88,
   agreementImages: 8,
   waitQuietS: 0,
   latencyRepeats: 1,
@@ -46,6 +48,9 @@ Options:
   --batch-size N       queries per model run in the batch section (default ${DEFAULTS.batchSize})
   --batch-precision P  model of the batch section: fp32 or int8 (default ${DEFAULTS.batchPrecision})
   --flat-images N      images of the memory-flatness run, tiny model (default ${DEFAULTS.flatImages}; 0 skips it)
+  --host-images N      job-host: JPEGs in its folder (default ${DEFAULTS.hostImages})
+  --host-batch-ms MS   job-host: time each stand-in session holds a batch of 8 (default
+                       ${DEFAULTS.hostBatchMs}: two CUDA sessions on an H200, 181 queries/s)
   --latency-sweep      latency: also try every session-option variant (slower)
   --latency-variants V latency: also try these variants (comma-separated): ${VARIANTS.map((v) => v.name).join(', ')}
   --latency-repeats N  latency: cold starts per variant and precision, medians reported (default ${DEFAULTS.latencyRepeats})
@@ -85,6 +90,8 @@ export function parseArgs(
     batchSize: DEFAULTS.batchSize,
     batchPrecision: DEFAULTS.batchPrecision,
     flatImages: DEFAULTS.flatImages,
+    hostImages: DEFAULTS.hostImages,
+    hostBatchMs: DEFAULTS.hostBatchMs,
     agreementImages: DEFAULTS.agreementImages,
     latencySweep: false,
     latencyRepeats: DEFAULTS.latencyRepeats,
@@ -156,6 +163,12 @@ export function parseArgs(
       }
       case '--flat-images':
         o.flatImages = integer(flag, value(), 0);
+        break;
+      case '--host-images':
+        o.hostImages = integer(flag, value(), 8);
+        break;
+      case '--host-batch-ms':
+        o.hostBatchMs = integer(flag, value(), 1);
         break;
       case '--latency-sweep':
         o.latencySweep = true;

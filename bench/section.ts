@@ -38,6 +38,10 @@ export interface BenchOptions {
   readonly batchPrecision: Precision;
   /** Images of the batch section's memory-flatness run (tiny model; 0 skips it). */
   readonly flatImages: number;
+  /** JPEGs in the job-host section's folder. */
+  readonly hostImages: number;
+  /** Time each stand-in session of the job-host section holds a batch of 8, ms. */
+  readonly hostBatchMs: number;
   /** Latency section: try every session-option variant, not just the default and the advice. */
   readonly latencySweep: boolean;
   /** Latency section: these variants (besides the engine's, the full graph and mem-pattern). */

@@ -2,15 +2,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MaskExistsError, writeFileAtomic } from './atomicWrite';
-import { loadImageTensor, type ImageTensor } from './imageInput';
+import { loadImageTensor, type ImageTensor, type InputSize } from './imageInput';
 import { predictionMaskPng, type MaskRequest } from './maskFile';
 import { maskPathFor } from './maskPaths';
 import { maskSource } from './provenance';
 import type { Predictor } from './replica';
-import type { Segmenter } from './segmenter';
 
 /** Which existing masks may be replaced: none, those the model made, or all (asked for explicitly). */
 export type OverwritePolicy = 'never' | 'model' | 'all';
+
+/** What a job needs of its model: a Segmenter, or anything that predicts at the same size. */
+export interface JobModel extends Predictor {
+  readonly session: { readonly geometry: InputSize };
+  readonly prompt: { readonly palette: Uint8Array };
+}
 
 /** Progress of a running job. */
 export interface BatchProgress {
@@ -88,7 +93,7 @@ interface Loaded {
  * so inference rarely waits on I/O. Masks are written atomically: a cancelled or killed job
  * leaves no partial file, and a rerun resumes by skipping the masks already there.
  */
-export async function runBatchJob(seg: Segmenter, opts: BatchJobOptions): Promise<BatchJobResult> {
+export async function runBatchJob(seg: JobModel, opts: BatchJobOptions): Promise<BatchJobResult> {
   const start = performance.now();
   const result: Outcome = { written: [], skipped: [], failed: [] };
   const total = opts.targets.length;
@@ -336,7 +341,7 @@ function settleable<T>(): Settleable<T> {
 
 /** Writes a batch's masks, all at once (their fsyncs overlap); outcomes are kept in order. */
 async function writeAll(
-  seg: Segmenter,
+  seg: JobModel,
   loaded: Loaded,
   preds: Float32Array[],
   opts: BatchJobOptions,

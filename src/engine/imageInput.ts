@@ -260,49 +260,63 @@ export function resizeBicubicRgb(
   if (src.length !== inW * inH * 3) {
     throw new RangeError(`image has ${src.length} bytes, expected ${inW}×${inH}×3`);
   }
+  // A plain view of a Buffer (what sharp gives): the loops below then see one array type only,
+  // which V8 runs about a quarter faster.
+  const plain =
+    src.constructor === Uint8Array ? src : new Uint8Array(src.buffer, src.byteOffset, src.length);
+  let img = plain;
+  if (outW !== inW) img = resizeRows(img, inW, inH, outW);
+  if (outH !== inH) img = resizeColumns(img, outW * 3, inH, outH);
+  return img === plain ? new Uint8Array(plain) : img;
+}
+
+/** The horizontal pass: each row of interleaved RGB from inW to outW pixels. */
+function resizeRows(src: Uint8Array, inW: number, inH: number, outW: number): Uint8Array {
+  const { first, count, weights, maxTaps } = bicubicTaps(inW, outW);
   const half = 1 << (PRECISION_BITS - 1); // rounds the fixed-point sum to nearest
-  let img = src;
-  if (outW !== inW) {
-    const { first, count, weights, maxTaps } = bicubicTaps(inW, outW);
-    const out = new Uint8Array(outW * inH * 3);
-    for (let y = 0; y < inH; y++) {
-      const rowIn = y * inW * 3;
-      const rowOut = y * outW * 3;
-      for (let x = 0; x < outW; x++) {
-        let r = half;
-        let g = half;
-        let b = half;
-        let p = rowIn + first[x] * 3;
-        for (let j = 0, wi = x * maxTaps; j < count[x]; j++, wi++, p += 3) {
-          const w = weights[wi];
-          r += img[p] * w;
-          g += img[p + 1] * w;
-          b += img[p + 2] * w;
-        }
-        out[rowOut + x * 3] = clip8(r);
-        out[rowOut + x * 3 + 1] = clip8(g);
-        out[rowOut + x * 3 + 2] = clip8(b);
+  const out = new Uint8Array(outW * inH * 3);
+  for (let y = 0; y < inH; y++) {
+    const rowIn = y * inW * 3;
+    let o = y * outW * 3;
+    for (let x = 0; x < outW; x++) {
+      let r = half;
+      let g = half;
+      let b = half;
+      let p = rowIn + (first[x] as number) * 3;
+      const end = x * maxTaps + (count[x] as number);
+      for (let wi = x * maxTaps; wi < end; wi++, p += 3) {
+        const w = weights[wi] as number;
+        r += (src[p] as number) * w;
+        g += (src[p + 1] as number) * w;
+        b += (src[p + 2] as number) * w;
       }
+      out[o++] = clip8(r);
+      out[o++] = clip8(g);
+      out[o++] = clip8(b);
     }
-    img = out;
   }
-  if (outH !== inH) {
-    const { first, count, weights, maxTaps } = bicubicTaps(inH, outH);
-    const stride = outW * 3;
-    const out = new Uint8Array(outW * outH * 3);
-    const acc = new Float64Array(stride);
-    for (let y = 0; y < outH; y++) {
-      acc.fill(half);
-      for (let j = 0; j < count[y]; j++) {
-        const w = weights[y * maxTaps + j];
-        const rowIn = (first[y] + j) * stride;
-        for (let i = 0; i < stride; i++) acc[i] += img[rowIn + i] * w; // row-wise: cache friendly
+  return out;
+}
+
+/** The vertical pass: rows of `stride` bytes, from inH rows to outH. */
+function resizeColumns(src: Uint8Array, stride: number, inH: number, outH: number): Uint8Array {
+  const { first, count, weights, maxTaps } = bicubicTaps(inH, outH);
+  const half = 1 << (PRECISION_BITS - 1);
+  const out = new Uint8Array(stride * outH);
+  for (let y = 0; y < outH; y++) {
+    const n = count[y] as number;
+    const wb = y * maxTaps;
+    const base = (first[y] as number) * stride;
+    const o = y * stride;
+    for (let i = 0; i < stride; i++) {
+      let sum = half;
+      for (let j = 0, p = base + i; j < n; j++, p += stride) {
+        sum += (src[p] as number) * (weights[wb + j] as number);
       }
-      for (let i = 0; i < stride; i++) out[y * stride + i] = clip8(acc[i]);
+      out[o + i] = clip8(sum);
     }
-    img = out;
   }
-  return img === src ? new Uint8Array(src) : img;
+  return out;
 }
 
 /**
