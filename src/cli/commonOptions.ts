@@ -30,7 +30,8 @@ export const COMMON_HELP = `  --model <model.onnx>          a model made by "seg
   --threads <n>                 CPU threads (default: all cores)
   --batch-size <n>              queries per model run (default 1)
   --gpu-sessions <n>            copies of the model running batches at once on a CUDA GPU,
-                                each in its own thread (default 2; 1 = one at a time)`;
+                                each in its own thread (default 2; 1 = one batch at a time,
+                                no extra copy)`;
 
 /** Model path and session options from the shared flags. */
 export function sessionOptions(values: Record<string, unknown>): {
