@@ -150,6 +150,9 @@ export async function runBatchJob(seg: JobModel, opts: BatchJobOptions): Promise
   // the model runs batch k, the next batches are decoded and the previous one written.
   const helpers = opts.helpers ?? [];
   const loops = 1 + HELPER_DEPTH * helpers.length; // batches the predictors can have in hand
+  // Batches decoded ahead of the next one taken: one per predictor (a helper's loops take their
+  // batches at about the same time only at the start).
+  const prefetch = 1 + helpers.length;
   const loads = new Map<number, Promise<Loaded>>();
   const loadOf = (k: number): Promise<Loaded> | undefined => {
     if (k >= batches.length) return undefined;
@@ -242,7 +245,7 @@ export async function runBatchJob(seg: JobModel, opts: BatchJobOptions): Promise
         continue;
       } finally {
         loads.delete(k);
-        for (let j = 0; j < loops; j++) void loadOf(taken + j);
+        for (let j = 0; j < prefetch; j++) void loadOf(taken + j);
       }
       if (loaded.items.length === 0) {
         slot.resolve({ loaded });
