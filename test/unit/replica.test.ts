@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runBatchJob, type BatchJobOptions } from '../../src/engine/batchJob';
+import { JobWorkerPool } from '../../src/engine/jobWorkerPool';
 import { predictionMaskPng, readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
 import { preparePrompt, type PreparedPrompt } from '../../src/engine/promptSet';
@@ -145,6 +146,40 @@ describe('replicas: a second session of the model in its own thread', function (
       assert.equal(helper.calls + local.calls, targets.length);
       assert.deepEqual(await masks(targets), expected);
     } finally {
+      await releaseReplicas(replicas);
+    }
+  });
+
+  it('runs a job as on CUDA (two replicas, the session standing by, job threads): same masks', async () => {
+    const targets = await images(9);
+    const plain = await runBatchJob(seg, job(targets, { batchSize: 2 }));
+    assert.equal(plain.written.length, targets.length);
+    const expected = await masks(targets);
+
+    const replicas = startReplicas(session, prompt, 2);
+    const pool = new JobWorkerPool(session.geometry, 2);
+    try {
+      // Ready before the job starts (the tiny model would finish before they load).
+      const helpers = (await Promise.all(replicas)).map((r) => counted(r));
+      const res = await runBatchJob(
+        seg,
+        job(targets, {
+          batchSize: 2,
+          helpers: helpers.map((h) => Promise.resolve(h)),
+          sessionStandsBy: true,
+          ...pool.jobOptions(),
+        }),
+      );
+      assert.deepEqual(res.failed, []);
+      assert.deepEqual(res.notes, []);
+      assert.deepEqual(
+        res.written,
+        targets.map((t) => maskPathFor(t)),
+      );
+      for (const h of helpers) assert.ok(h.calls >= 1, 'a replica ran no batch');
+      assert.deepEqual(await masks(targets), expected);
+    } finally {
+      await pool.close();
       await releaseReplicas(replicas);
     }
   });
