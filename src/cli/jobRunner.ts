@@ -73,7 +73,7 @@ export async function runJob(
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const n of res.notes) log(n);
-    if (res.sessions > 1) log(`${res.sessions} sessions of the model ran batches at once`);
+    if (res.sessions > 1) log(`${res.sessions} sessions of the model ran batches`);
     for (const s of res.skipped) log(`skipped ${s.path}: ${s.reason}`);
     for (const f of res.failed) log(`failed ${f.path}: ${f.error}`);
     log(

@@ -77,7 +77,7 @@ function logResult(set: string, folders: readonly FolderTarget[], r: BatchJobRes
   for (const f of r.failed) log.error(`failed ${f.path}: ${f.error}`);
   if (r.skipped.length) log.info(`skipped: ${skipReasons(r)}`);
   for (const n of r.notes) log.warn(n);
-  if (r.sessions > 1) log.info(`${r.sessions} sessions of the model ran batches at once`);
+  if (r.sessions > 1) log.info(`${r.sessions} sessions of the model ran batches`);
   log.info(`prompt set "${set}" on ${folders.map((f) => f.path).join(', ')}: ${summaryLine(r)}`);
 }
 
