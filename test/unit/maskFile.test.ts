@@ -74,6 +74,25 @@ describe('maskFile', () => {
     assert.deepEqual((await loadMaskClassMap(file)).classes, classes);
   });
 
+  it('round-trips a large mask, in a buffer of its own (safe to transfer to a thread)', async () => {
+    const [W, H] = [4000, 3000];
+    const big = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) big[y * W + x] = ((x >> 7) + (y >> 6)) % 7;
+    }
+    const file = join(dir, 'big.png');
+    await writeMaskFile(file, big, W, H, { overwrite: false });
+    const back = await readMaskPng(file);
+    assert.deepEqual([back.width, back.height], [W, H]);
+    assert.ok(Buffer.from(back.classes).equals(Buffer.from(big)), 'ids differ after a round trip');
+    const meta = await sharp(file).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.isPalette], [W, H, true]);
+    for (const png of [await encodeMaskPng(big, W, H), await encodeMaskPng(classes, w, h)]) {
+      assert.equal(png.byteOffset, 0);
+      assert.equal(png.byteLength, png.buffer.byteLength);
+    }
+  });
+
   it('never overwrites without the flag, does with it', async () => {
     const file = join(dir, 'twice.png');
     await writeMaskFile(file, classes, w, h, { overwrite: false });
