@@ -30,10 +30,11 @@ export type FromJobWorker =
 export const JOB_WORKER_SCRIPT = path.join(__dirname, 'jobWorker.js');
 
 /**
- * Threads for a pool: two cores are left to the threads that run the model (the job's own and a
- * replica's), at most eight are used. A query and its mask take a thread ≈ 26 ms (640×480 JPEG,
- * one core of the development machine: decode 5, resize 12–16, mask 7), so eight threads keep
- * up with ≈ 300 queries/s, above what two sessions reach on an H200 (181 /s at batch 8).
+ * Threads for a pool: two cores are left to the threads that run the model (replicas), at most
+ * eight are used. A 640×480 JPEG and its mask take a thread ≈ 20 ms on one core of the
+ * development machine (decode 5, resize 11–13, mask 4), so eight threads keep up with ≈ 400
+ * queries/s, above what two sessions reach on an H200 (181 /s at batch 8). Large photos take
+ * far longer: 1920×1080 ≈ 70 ms, 4000×3000 ≈ 370 ms (decode 140, resize 200, mask 38).
  */
 export function jobWorkerThreads(cores = os.availableParallelism()): number {
   return Math.max(1, Math.min(8, cores - 2));
