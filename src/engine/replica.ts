@@ -94,24 +94,40 @@ export class Replica implements Predictor {
     );
   }
 
-  /** Starts a replica; resolves once its session is loaded, rejects with why it could not be. */
+  /**
+   * Starts a replica; resolves once its session is loaded, rejects with why it could not be.
+   * Handed to releaseReplicas while still loading, it is abandoned instead: the promise never
+   * settles, and the replica frees its session as soon as it has loaded.
+   */
   static start(setup: ReplicaSetup, script = REPLICA_SCRIPT): Promise<Replica> {
     const worker = new Worker(script, { workerData: setup });
     const replica = new Replica(worker);
-    return new Promise((resolve, reject) => {
+    let abandoned = false;
+    const started = new Promise<Replica>((resolve, reject) => {
+      const settle = (outcome: () => void): void => {
+        worker.off('message', onMessage);
+        loading.delete(started);
+        if (!abandoned) outcome();
+      };
       const onMessage = (msg: FromReplica): void => {
         if (msg.type === 'ready') {
-          worker.off('message', onMessage);
-          resolve(replica);
+          settle(() => resolve(replica));
+          if (abandoned) void replica.release();
         } else if (msg.type === 'error' && msg.id === undefined) {
-          worker.off('message', onMessage);
-          reject(new Error(msg.message));
+          settle(() => reject(new Error(msg.message)));
         }
       };
       worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', () => reject(new Error('the replica thread ended while loading')));
+      worker.once('error', (err) => settle(() => reject(err)));
+      worker.once('exit', () =>
+        settle(() => reject(new Error('the replica thread ended while loading'))),
+      );
     });
+    loading.set(started, () => {
+      abandoned = true;
+      worker.unref(); // a program that is done need not wait for it
+    });
+    return started;
   }
 
   predict(queries: readonly Float32Array[]): Promise<Float32Array[]> {
@@ -170,14 +186,26 @@ export function startReplicas(
   return Array.from({ length: count }, () => Replica.start(setup, script));
 }
 
-/** Releases replicas once they have started (those that failed to start need nothing). */
+/** Replicas still loading, by the promise Replica.start returned: how to abandon each. */
+const loading = new WeakMap<Promise<Replica>, () => void>();
+
+/**
+ * Releases the replicas that have started and abandons those still loading (a job shorter than
+ * their loading does not wait for it: each frees its session once loaded). Those that failed to
+ * start need nothing.
+ */
 export async function releaseReplicas(replicas: readonly Promise<Replica>[]): Promise<void> {
   await Promise.all(
-    replicas.map((r) =>
-      r.then(
+    replicas.map((r) => {
+      const abandon = loading.get(r);
+      if (abandon) {
+        abandon();
+        return undefined;
+      }
+      return r.then(
         (replica) => replica.release(),
         () => undefined,
-      ),
-    ),
+      );
+    }),
   );
 }

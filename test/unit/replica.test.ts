@@ -13,6 +13,7 @@ import {
   startReplicas,
   releaseReplicas,
   type Predictor,
+  type ReplicaSetup,
 } from '../../src/engine/replica';
 import { SegGptSession } from '../../src/engine/segGptSession';
 import { Segmenter } from '../../src/engine/segmenter';
@@ -109,6 +110,25 @@ describe('replicas: a second session of the model in its own thread', function (
     } finally {
       await releaseReplicas(replicas);
     }
+  });
+
+  it('abandons a replica still loading: the release does not wait, it frees itself once loaded', async () => {
+    const marker = path.join(tempDir('abandon'), 'released');
+    const script = path.join(__dirname, '..', 'support', 'slowReplicaWorker.js');
+    const setup = { readyAfterMs: 300, marker } as unknown as ReplicaSetup;
+    const started = Replica.start(setup, script);
+    let settled = false;
+    started.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await releaseReplicas([started]);
+    assert.equal(fs.existsSync(marker), false, 'the release waited for the replica to load');
+    for (let waited = 0; !fs.existsSync(marker) && waited < 10_000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(fs.existsSync(marker), true, 'the abandoned replica never freed its session');
+    assert.equal(settled, false, 'an abandoned replica was handed out');
   });
 
   it('says why it could not start', async () => {
