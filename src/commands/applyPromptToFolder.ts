@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetModel } from '../dataset/datasetModel';
-import { readSource } from '../dataset/maskSourceCache';
+import { maskSource } from '../engine/provenance';
 import type { BatchJobResult, OverwritePolicy } from '../engine/batchJob';
 import { maskPathFor } from '../engine/maskPaths';
 import type { InferenceService } from '../inference/inferenceService';
@@ -39,7 +39,7 @@ async function existingMasks(
   for (const image of images) {
     const mask = maskPathFor(image, template);
     if (!fs.existsSync(mask)) continue;
-    if ((await readSource(mask)) === 'model') model++;
+    if ((await maskSource(mask)) === 'model') model++;
     else other++;
   }
   return { model, other };

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PromptSpec } from '../engine/promptSet';
+import { modelProvenance } from '../engine/provenance';
 import type { EngineStatus } from '../inference/inferenceService';
 import { CancelledError, InferenceUnavailableError } from '../inference/workerInferenceService';
 import { choosePromptSet } from '../prompts/promptCommands';
@@ -41,8 +42,6 @@ export async function provenanceFor(
   set: PromptSetEntry,
   status: EngineStatus,
 ): Promise<Record<string, string>> {
-  // Loaded on first use: the provenance module pulls in the image decoders (sharp).
-  const { modelProvenance } = await import('../engine/provenance.js');
   const model = status.modelPath ? path.basename(status.modelPath) : 'unknown model';
   return modelProvenance(
     model,

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSource } from '../dataset/maskSourceCache';
+import { maskSource } from '../engine/provenance';
 import { isImageFile, maskPathFor } from '../engine/maskPaths';
 import type { InferenceService } from '../inference/inferenceService';
 import type { PromptStore } from '../prompts/promptStore';
@@ -24,7 +24,7 @@ export interface SegmentImageResult {
 /** Asks before replacing a mask that a person edited or another tool made; true to replace. */
 async function mayReplace(image: string, mask: string): Promise<boolean> {
   if (!fs.existsSync(mask)) return true;
-  const source = await readSource(mask);
+  const source = await maskSource(mask);
   if (source === 'model') return true;
   const who = source === 'human' ? 'was edited by a person' : 'was not made by SegGPT';
   const replace = 'Replace Mask';

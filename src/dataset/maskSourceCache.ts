@@ -1,6 +1,5 @@
 /** Who made each mask (model, person, unknown), read from its tEXt chunks and cached. */
-import type { MaskSource } from '../engine/provenance';
-import { readPngText } from './pngText';
+import { maskSource, type MaskSource } from '../engine/provenance';
 
 /** How many mask files are read at once. */
 const CONCURRENCY = 32;
@@ -24,7 +23,7 @@ export class MaskSourceCache {
     const worker = async (): Promise<void> => {
       while (next < todo.length) {
         const mask = todo[next++] as string;
-        this.sources.set(mask, await readSource(mask));
+        this.sources.set(mask, await maskSource(mask));
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
@@ -39,13 +38,4 @@ export class MaskSourceCache {
   clear(): void {
     this.sources.clear();
   }
-}
-
-/** The source recorded in a mask file; masks without our chunks are `unknown`. */
-export async function readSource(mask: string): Promise<MaskSource> {
-  // Loaded on first use: the provenance module pulls in the image decoders (sharp).
-  const { PROVENANCE_KEYS } = await import('../engine/provenance.js');
-  const text = await readPngText(mask);
-  const src = text?.[PROVENANCE_KEYS.source];
-  return src === 'model' || src === 'human' ? src : 'unknown';
 }

@@ -1,5 +1,5 @@
 /** Who made a mask: recorded in the mask PNG's tEXt chunks and read back before overwriting. */
-import { readMaskPng } from './maskFile';
+import { readPngText } from './pngText';
 
 /** tEXt keys the engine writes. */
 export const PROVENANCE_KEYS = {
@@ -31,15 +31,11 @@ export function humanProvenance(): Record<string, string> {
 }
 
 /**
- * Reads who made an existing mask. Masks without our chunks (made by other tools or by hand)
- * count as `unknown`, which callers treat like a person's work: never overwritten silently.
+ * Reads who made an existing mask from its tEXt chunks alone (the pixels are not decoded). Masks
+ * without our chunks (made by other tools or by hand), and files that are not PNGs, count as
+ * `unknown`, which callers treat like a person's work: never overwritten silently.
  */
 export async function maskSource(maskPath: string): Promise<MaskSource> {
-  try {
-    const png = await readMaskPng(maskPath);
-    const src = png.text[PROVENANCE_KEYS.source];
-    return src === 'model' || src === 'human' ? src : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  const src = (await readPngText(maskPath))?.[PROVENANCE_KEYS.source];
+  return src === 'model' || src === 'human' ? src : 'unknown';
 }

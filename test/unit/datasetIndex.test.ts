@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DatasetIndex, emptyChange } from '../../src/dataset/datasetIndex';
 import { DatasetModel, type DatasetChange } from '../../src/dataset/datasetModel';
-import { readPngText } from '../../src/dataset/pngText';
+import { readPngText } from '../../src/engine/pngText';
 import { DEFAULT_MASK_TEMPLATE } from '../../src/engine/maskPaths';
 import { humanProvenance, modelProvenance } from '../../src/engine/provenance';
 import { centredDisc, tempDir, writePaletteMask } from '../support/syntheticImages';
