@@ -130,6 +130,7 @@ export class MaskEditorProvider
       navigate: navigateFolder,
     });
     this.panels.add(panel);
+    this.warmUp();
     if (webviewPanel.active) this._activePanel = panel;
     webviewPanel.onDidChangeViewState(() => {
       if (webviewPanel.active) this._activePanel = panel;
@@ -172,6 +173,17 @@ export class MaskEditorProvider
     for (const panel of this.panels) panel.dispose();
     this.panels.clear();
     super.dispose();
+  }
+
+  /**
+   * Loads the model in the background when an editor opens and none is loaded, so that the first
+   * run does not wait for it (on a GPU, loading is most of that wait). A model that cannot be
+   * used (none chosen, Restricted Mode) or fails to load is left as it is: the status bar and
+   * the first run say why.
+   */
+  private warmUp(): void {
+    if (this.inference.status().state !== 'idle') return;
+    this.inference.load().catch(() => undefined);
   }
 
   /** Reverts through VS Code, so its dirty state clears too: shows the editor, then reverts it. */

@@ -11,6 +11,7 @@ import { MaskDocument } from '../../../src/editor/maskDocument';
 import { readMaskPng, writeMaskFile } from '../../../src/engine/maskFile';
 import { vocPalette } from '../../../src/engine/palette';
 import { modelProvenance, PROVENANCE_KEYS } from '../../../src/engine/provenance';
+import type { SegGptApi } from '../../../src/extension';
 import { pngHeader } from '../../support/syntheticImages';
 import {
   closeAll,
@@ -228,6 +229,18 @@ describe('mask editor', function () {
     await waitFor('the previous image', () =>
       activeTab()?.uri?.fsPath.endsWith('draw.png') ? true : undefined,
     );
+  });
+
+  it('loads the model in the background when an editor opens', async () => {
+    const ext = vscode.extensions.getExtension<SegGptApi>('seggpt-curator.seggpt-curator');
+    assert.ok(ext);
+    const { inference } = await ext.activate();
+    await openEditor('labelled.png');
+    const ready = await waitFor('the model loaded', () => {
+      const s = inference.status();
+      return s.state === 'ready' || s.state === 'error' ? s : undefined;
+    });
+    assert.equal(ready.state, 'ready', ready.error);
   });
 
   it('runs the model with a prompt and accepts the proposal as one undoable edit', async () => {
