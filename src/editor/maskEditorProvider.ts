@@ -59,6 +59,11 @@ export class MaskEditorProvider
   ) {
     super();
     this.prompts = this._register(new EditorPrompt(context.workspaceState, workspacePrompts));
+    this._register(
+      this.prompts.onDidChange(() => {
+        if (this.panels.size > 0) this.warmUp();
+      }),
+    );
   }
 
   /** The mask editor the user last focused, if it is still open. */
@@ -176,14 +181,20 @@ export class MaskEditorProvider
   }
 
   /**
-   * Loads the model in the background when an editor opens and none is loaded, so that the first
-   * run does not wait for it (on a GPU, loading is most of that wait). A model that cannot be
-   * used (none chosen, Restricted Mode) or fails to load is left as it is: the status bar and
-   * the first run say why.
+   * Gets the model ready in the background when an editor opens or the prompt changes: loads it
+   * if none is loaded and encodes the prompt, so that the first run waits for neither (on a GPU
+   * loading is most of that wait; on a CPU encoding the prompt is about a tenth of a run). A
+   * model that cannot be used (none chosen, Restricted Mode) or failed to load, and a prompt
+   * with no example yet, are left as they are: the status bar and the first run say why.
    */
   private warmUp(): void {
-    if (this.inference.status().state !== 'idle') return;
-    this.inference.load().catch(() => undefined);
+    if (this.inference.status().state === 'error') return;
+    this.prompts.spec().then(
+      (spec) => this.inference.preparePrompt(spec).catch(() => undefined),
+      () => {
+        if (this.inference.status().state === 'idle') this.inference.load().catch(() => undefined);
+      },
+    );
   }
 
   /** Reverts through VS Code, so its dirty state clears too: shows the editor, then reverts it. */

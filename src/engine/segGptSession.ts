@@ -7,7 +7,7 @@ import { GRAPH_IO } from './onnx/seggptGraph';
 import { OomRetryRunner, type OomEvent } from './oomRetry';
 import { splitModelPaths } from './convert';
 import { PromptCache } from './promptCache';
-import { SplitRunner } from './splitRunner';
+import { SplitRunner, type PromptFeatures } from './splitRunner';
 import * as fs from 'node:fs';
 import {
   defaultProviderOrder,
@@ -204,6 +204,21 @@ export class SegGptSession {
     return this.sessions.split !== undefined;
   }
 
+  /**
+   * Encodes the prompt of `batch` now (the mask stream up to the merge, split graphs only) and
+   * keeps it for the runs that follow with the same prompt rows, so that the first of them does
+   * not pay for it. The batch's queries are neither read nor run. A model without split graphs
+   * has nothing to prepare.
+   */
+  async preparePrompt(batch: Omit<ModelBatch, 'pixelValues'>): Promise<void> {
+    const split = this.sessions.split;
+    if (!split) return;
+    const { inputH: h, inputW: w } = this.geometry;
+    const perRow = 3 * h * w;
+    checkBatch(batch, batch.rows * perRow);
+    await this.promptFeatures(split, batch, perRow);
+  }
+
   private async runPredictions(batch: ModelBatch): Promise<Float32Array> {
     const split = this.sessions.split;
     if (!split) {
@@ -213,13 +228,23 @@ export class SegGptSession {
     const { inputH: h, inputW: w } = this.geometry;
     const perRow = 3 * h * w;
     checkBatch(batch, batch.rows * perRow);
+    const { features, promptPixelValues } = await this.promptFeatures(split, batch, perRow);
+    return split.runQuery(features, batch.pixelValues, promptPixelValues);
+  }
+
+  /** The batch's prompt features (cached) and the prompt images to feed with them. */
+  private async promptFeatures(
+    split: SplitRunner,
+    batch: Omit<ModelBatch, 'pixelValues'>,
+    perRow: number,
+  ): Promise<{ features: PromptFeatures; promptPixelValues: Float32Array }> {
     // One prompt for every query (a prompt applied to a folder): encoded, cached and fed once.
     const shared =
       split.sharedPrompt &&
       batch.ensembleSize === 1 &&
       (batch.oneRepeatedPrompt === true ||
         (rowsAllEqual(batch.promptMasks, perRow) && rowsAllEqual(batch.promptPixelValues, perRow)));
-    const prompt: ModelBatch = shared
+    const prompt = shared
       ? {
           ...batch,
           rows: 1,
@@ -230,7 +255,7 @@ export class SegGptSession {
     const features = await this.promptCache.get(prompt, () =>
       split.encodePrompt(prompt.promptMasks, prompt.rows, prompt.semantic, prompt.ensembleSize),
     );
-    return split.runQuery(features, batch.pixelValues, prompt.promptPixelValues);
+    return { features, promptPixelValues: prompt.promptPixelValues };
   }
 
   /** Replaces the GPU session with a CPU one of the same model (after out-of-memory). */
@@ -387,7 +412,11 @@ function rowsAllEqual(data: Float32Array, perRow: number): boolean {
   return true;
 }
 
-function checkBatch(batch: ModelBatch, size: number): void {
+/** Checks a batch's sizes (its queries too, unless it has none: see preparePrompt). */
+function checkBatch(
+  batch: Omit<ModelBatch, 'pixelValues'> & { readonly pixelValues?: Float32Array },
+  size: number,
+): void {
   if (batch.rows < 1) throw new BatchError('a batch needs at least one row');
   if (batch.ensembleSize < 1 || batch.rows % batch.ensembleSize !== 0) {
     throw new BatchError(
@@ -399,7 +428,7 @@ function checkBatch(batch: ModelBatch, size: number): void {
     ['promptPixelValues', batch.promptPixelValues],
     ['promptMasks', batch.promptMasks],
   ] as const) {
-    if (data.length !== size) {
+    if (data !== undefined && data.length !== size) {
       throw new BatchError(`${name} has ${data.length} values, expected ${size}`);
     }
   }

@@ -50,6 +50,25 @@ export class Segmenter {
     return queries.map((_, t) => pred.slice(t * g * plane, (t * g + 1) * plane));
   }
 
+  /**
+   * Encodes the prompt now (see SegGptSession.preparePrompt), so that the first predict with
+   * one query does not pay for it; batches of queries with a single prompt pair reuse it too.
+   */
+  async prepare(): Promise<void> {
+    const g = this.groupSize;
+    const plane = (this.prompt.images[0] as Float32Array).length;
+    const { images, masks } = this.tiledPrompt(1, plane);
+    await this.session.preparePrompt({
+      promptPixelValues: images,
+      promptMasks: masks,
+      rows: g,
+      semantic: this.prompt.semantic,
+      ensembleSize: g,
+      oneRepeatedPrompt: g === 1,
+      promptKey: this.promptKey,
+    });
+  }
+
   /** Class maps at each query's original size. */
   async segment(queries: readonly ImageTensor[]): Promise<PredictionMaps[]> {
     const preds = await this.predict(queries.map((q) => q.data));

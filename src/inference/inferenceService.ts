@@ -74,6 +74,11 @@ export interface InferenceService {
     onProgress?: (progress: BatchProgress) => void,
     token?: Cancellation,
   ): Promise<BatchJobResult>;
+  /**
+   * Loads the model if needed and encodes `prompt` now, so that the first segment with it waits
+   * for neither (the editor calls it when its prompt is known).
+   */
+  preparePrompt(prompt: PromptSpec, token?: Cancellation): Promise<void>;
   /** Loads the model now if it is not loaded (or no longer the configured one). */
   load(token?: Cancellation): Promise<EngineStatus>;
   /** The current status (loads nothing). */

@@ -26,6 +26,9 @@ async function handle(req: WorkerRequest, signal: AbortSignal): Promise<ReplyRes
       return engine.status;
     case 'segment':
       return engine.segment(req.model, req.request);
+    case 'preparePrompt':
+      await engine.preparePrompt(req.model, req.prompt);
+      return engine.status;
     case 'segmentToFile':
       return engine.segmentToFile(req.model, req.request);
     case 'batch': {

@@ -95,6 +95,15 @@ export class WorkerEngine {
     return { width: query.width, height: query.height, classes: maps.classes, soft: maps.soft };
   }
 
+  /**
+   * Loads the model if needed and encodes `prompt` for the editor's runs (see Segmenter.prepare),
+   * so that the first of them waits for neither.
+   */
+  async preparePrompt(choice: ModelChoice, prompt: PromptSpec): Promise<void> {
+    const seg = await this.segmenter(choice, prompt, 'interactive');
+    await seg.prepare();
+  }
+
   /** Segments one image and writes its mask atomically. */
   async segmentToFile(choice: ModelChoice, req: SegmentToFileRequest): Promise<SegmentResult> {
     const result = await this.segment(choice, req);
@@ -171,13 +180,17 @@ export class WorkerEngine {
     return seg;
   }
 
-  /** The session seen through the run lock: every model run waits its turn. */
+  /** The session seen through the run lock: every model run (prompt encodings too) waits its turn. */
   private locked(session: SegGptSession, priority: RunPriority): SegGptSession {
     const lock = this.lock;
     const view = Object.create(session) as SegGptSession;
     Object.defineProperty(view, 'run', {
       value: (batch: Parameters<SegGptSession['run']>[0]) =>
         lock.run(priority, () => session.run(batch)),
+    });
+    Object.defineProperty(view, 'preparePrompt', {
+      value: (batch: Parameters<SegGptSession['preparePrompt']>[0]) =>
+        lock.run(priority, () => session.preparePrompt(batch)),
     });
     return view;
   }

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchJobResult, BatchProgress } from '../engine/batchJob';
+import type { PromptSpec } from '../engine/promptSet';
 import type {
   BatchRequest,
   Cancellation,
@@ -80,6 +81,12 @@ export class WorkerInferenceService implements InferenceService {
     return this.request((id, model) => ({ type: 'batch', id, model, request }), token, {
       onProgress,
     }) as Promise<BatchJobResult>;
+  }
+
+  async preparePrompt(prompt: PromptSpec, token?: Cancellation): Promise<void> {
+    await this.request((id, model) => ({ type: 'preparePrompt', id, model, prompt }), token, {
+      rejectOnCancel: true,
+    });
   }
 
   load(token?: Cancellation): Promise<EngineStatus> {

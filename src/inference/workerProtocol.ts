@@ -4,6 +4,7 @@
  * progress for it before. Masks cross as transferable `Uint8Array`s.
  */
 import type { BatchJobResult, BatchProgress } from '../engine/batchJob';
+import type { PromptSpec } from '../engine/promptSet';
 import type { LoadStep } from '../engine/segGptSession';
 import type {
   BatchRequest,
@@ -39,6 +40,12 @@ export type WorkerRequest =
       readonly id: number;
       readonly model: ModelChoice;
       readonly request: BatchRequest;
+    }
+  | {
+      readonly type: 'preparePrompt';
+      readonly id: number;
+      readonly model: ModelChoice;
+      readonly prompt: PromptSpec;
     };
 
 /** Host → worker: stop request `id` (a batch stops after its current step). */

@@ -7,7 +7,10 @@ import { readMaskPng } from '../../src/engine/maskFile';
 import { maskPathFor } from '../../src/engine/maskPaths';
 import type { PromptSpec } from '../../src/engine/promptSet';
 import { maskSource, modelProvenance, PROVENANCE_KEYS } from '../../src/engine/provenance';
+import type { SplitRunner } from '../../src/engine/splitRunner';
 import type { Cancellation, EngineStatus } from '../../src/inference/inferenceService';
+import { WorkerEngine } from '../../src/inference/workerEngine';
+import type { ModelChoice } from '../../src/inference/workerProtocol';
 import {
   CancelledError,
   InferenceUnavailableError,
@@ -96,6 +99,36 @@ describe('WorkerInferenceService (worker thread, tiny model)', function () {
     // Warm: a second request does not load again.
     await service.segment({ imagePath: image, prompt });
     assert.deepEqual(seen, ['loading', 'ready']);
+  });
+
+  it('prepares a prompt ahead: loads the model, and the next segment encodes no prompt', async () => {
+    const seen: EngineStatus['state'][] = [];
+    service.onDidChangeStatus((s) => seen.push(s.state));
+    await service.preparePrompt(prompt);
+    assert.deepEqual(seen, ['loading', 'ready']);
+    // In this thread, the same engine code: count the prompt encodings of the segment after it.
+    const engine = new WorkerEngine();
+    const choice = chooser() as ModelChoice;
+    await engine.preparePrompt(choice, prompt);
+    const session = (engine as unknown as { session: { sessions: { split: SplitRunner } } })
+      .session;
+    const runner = session.sessions.split;
+    const encode = runner.encodePrompt.bind(runner);
+    let encodes = 0;
+    runner.encodePrompt = (...args) => {
+      encodes++;
+      return encode(...args);
+    };
+    try {
+      const image = await writeSceneImage(path.join(tempDir('svc'), 'w.jpg'), centredDisc(50, 40));
+      await engine.segment(choice, { imagePath: image, prompt });
+      assert.equal(encodes, 0, 'the segment encoded the prompt again');
+      const other = { ...prompt, semantic: true };
+      await engine.segment(choice, { imagePath: image, prompt: other });
+      assert.equal(encodes, 1, 'a prompt not prepared is encoded by its first segment');
+    } finally {
+      await engine.dispose();
+    }
   });
 
   it('writes a palette mask with provenance, and never replaces one unless told', async () => {

@@ -8,7 +8,9 @@ import { readModelInfo } from '../../src/engine/modelInfo';
 import type { AttentionKind } from '../../src/engine/onnx/relPosAttention';
 import { sliceBatch } from '../../src/engine/oomRetry';
 import { openSafetensors } from '../../src/engine/safetensors';
+import type { PreparedPrompt } from '../../src/engine/promptSet';
 import { SegGptSession, type ModelBatch } from '../../src/engine/segGptSession';
+import { Segmenter } from '../../src/engine/segmenter';
 import { SplitRunner } from '../../src/engine/splitRunner';
 import { fixturePath, maxAbsDiff, readF32, readF64 } from '../support/fixtures';
 import { queryHalf } from '../support/queryHalf';
@@ -160,6 +162,44 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       );
     } finally {
       await fp16.release();
+    }
+  });
+
+  it('prepares a prompt ahead: the first prediction then encodes nothing, and predicts the same', async () => {
+    const perRow = 3 * side * side;
+    const row = (a: Float32Array): Float32Array => a.slice(0, perRow);
+    const [b1, b2] = [batchOf('b1', false, 1), batchOf('b2', false, 1)];
+    const query = row(b1.pixelValues);
+    const fresh = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
+    const runner = (fresh as unknown as { sessions: { split: SplitRunner } }).sessions.split;
+    const encode = runner.encodePrompt.bind(runner);
+    const encoded: number[] = [];
+    runner.encodePrompt = (masks, rows, ...rest) => {
+      encoded.push(rows);
+      return encode(masks, rows, ...rest);
+    };
+    try {
+      for (const pairs of [[b1], [b1, b2]]) {
+        const prompt: PreparedPrompt = {
+          images: pairs.map((b) => row(b.promptPixelValues)),
+          masks: pairs.map((b) => row(b.promptMasks)),
+          palette: Uint8Array.of(0, 0, 0, 255, 255, 255),
+          numClasses: 1,
+          semantic: pairs.length > 1,
+        };
+        const seg = new Segmenter(fresh, prompt);
+        await seg.prepare();
+        const before = encoded.length;
+        const [pred] = await seg.predict([query]);
+        assert.equal(encoded.length, before, `${pairs.length} pairs: the prompt was encoded again`);
+        const [cold] = await new Segmenter(split, prompt).predict([query]);
+        const err = maxAbsDiff(pred as Float32Array, cold as Float32Array);
+        assert.ok(err <= 1e-5, `${pairs.length} pairs: max abs difference ${err}`);
+      }
+      // One row for the single pair (fed once for any number of queries), two for G = 2.
+      assert.deepEqual(encoded, [1, 2]);
+    } finally {
+      await fresh.release();
     }
   });
 
