@@ -1,4 +1,5 @@
 /** Execution providers: which to try on each platform, and trying them in order with reasons. */
+import * as os from 'node:os';
 
 /** Execution providers the engine knows how to ask onnxruntime-node for. */
 export type ProviderName = 'cuda' | 'webgpu' | 'dml' | 'coreml' | 'cpu';
@@ -46,15 +47,50 @@ export function firstLine(err: unknown): string {
 }
 
 /**
+ * Why `provider` cannot work on this system, when that is known without asking onnxruntime, or
+ * undefined. On Linux the WebGPU provider (Dawn) runs on Vulkan: without the Vulkan loader it
+ * fails anyway, after printing a native warning to stderr that no one can silence, so it is not
+ * tried. `canLoad` asks the system's dynamic loader (injected for tests).
+ */
+export function knownUnavailable(
+  provider: ProviderName,
+  platform: NodeJS.Platform = process.platform,
+  canLoad: (library: string) => boolean = systemCanLoad,
+): string | undefined {
+  if (provider === 'webgpu' && platform === 'linux' && !canLoad('libvulkan.so.1')) {
+    return 'no Vulkan loader (libvulkan.so.1): WebGPU needs a GPU driver with Vulkan support';
+  }
+  return undefined;
+}
+
+/** Whether the dynamic loader finds `library` (by the system's search rules). */
+export function systemCanLoad(library: string): boolean {
+  try {
+    process.dlopen({ exports: {} }, library, os.constants.dlopen.RTLD_LAZY);
+    return true;
+  } catch (err) {
+    // Found and loaded, but not a Node module ("did not self-register"): it is there.
+    return !/cannot open shared object|no such file|image not found/i.test(firstLine(err));
+  }
+}
+
+/**
  * Tries `create` with each provider in order and returns the first that works, with the
- * reasons the earlier ones failed. `create` is injected so the logic is testable without GPUs.
+ * reasons the earlier ones failed. Providers `precheck` rules out (it returns why) are not
+ * tried. `create` is injected so the logic is testable without GPUs.
  */
 export async function firstWorkingProvider<T>(
   order: readonly ProviderName[],
   create: (provider: ProviderName) => Promise<T>,
+  precheck: (provider: ProviderName) => string | undefined = () => undefined,
 ): Promise<{ value: T; provider: ProviderName; attempts: ProviderAttempt[] }> {
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
+    const known = precheck(provider);
+    if (known !== undefined) {
+      attempts.push({ provider, ok: false, reason: known });
+      continue;
+    }
     try {
       const value = await create(provider);
       attempts.push({ provider, ok: true });

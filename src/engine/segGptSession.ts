@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import {
   defaultProviderOrder,
   firstWorkingProvider,
+  knownUnavailable,
   NoProviderError,
   type ProviderAttempt,
   type ProviderName,
@@ -172,8 +173,10 @@ export class SegGptSession {
         : opts.providers;
     const threads = opts.threads ?? 0;
     const start = performance.now();
-    const { value, provider, attempts } = await firstWorkingProvider(order, (p) =>
-      createSessions(runtime, modelPath, info.config, p, threads, opts),
+    const { value, provider, attempts } = await firstWorkingProvider(
+      order,
+      (p) => createSessions(runtime, modelPath, info.config, p, threads, opts),
+      knownUnavailable,
     );
     const loadMs = performance.now() - start;
     return new SegGptSession(

@@ -3,8 +3,10 @@ import {
   defaultProviderOrder,
   explainProviderFailure,
   firstWorkingProvider,
+  knownUnavailable,
   NoProviderError,
   PROVIDER_NAMES,
+  systemCanLoad,
   type ProviderName,
 } from '../../src/engine/providers';
 
@@ -127,6 +129,51 @@ describe('firstWorkingProvider', () => {
       ),
       'no NVIDIA driver, or one too old for this CUDA version',
     );
+  });
+});
+
+describe('providers ruled out before onnxruntime tries them', () => {
+  it('skips a provider the precheck rules out, with its reason, and tries the next', async () => {
+    const { create, calls } = fakeCreate({ cuda: CUDA_SHARED });
+    const res = await firstWorkingProvider(['cuda', 'webgpu', 'cpu'], create, (p) =>
+      p === 'webgpu' ? 'no Vulkan loader' : undefined,
+    );
+    assert.equal(res.provider, 'cpu');
+    assert.deepEqual(calls, ['cuda', 'cpu']);
+    assert.deepEqual(res.attempts[1], {
+      provider: 'webgpu',
+      ok: false,
+      reason: 'no Vulkan loader',
+    });
+  });
+
+  it('rules out WebGPU on Linux without the Vulkan loader, and nothing else', () => {
+    const asked: string[] = [];
+    const missing = (lib: string): boolean => {
+      asked.push(lib);
+      return false;
+    };
+    assert.match(
+      knownUnavailable('webgpu', 'linux', missing) ?? '',
+      /no Vulkan loader \(libvulkan\.so\.1\)/,
+    );
+    assert.deepEqual(asked, ['libvulkan.so.1']);
+    assert.equal(
+      knownUnavailable('webgpu', 'linux', () => true),
+      undefined,
+    );
+    for (const platform of ['win32', 'darwin'] as const) {
+      assert.equal(knownUnavailable('webgpu', platform, missing), undefined);
+    }
+    for (const p of ['cuda', 'cpu', 'dml', 'coreml'] as const) {
+      assert.equal(knownUnavailable(p, 'linux', missing), undefined);
+    }
+  });
+
+  it('asks the system loader whether a library is there', function () {
+    if (process.platform !== 'linux') this.skip();
+    assert.equal(systemCanLoad('libc.so.6'), true); // loaded, though not a Node module
+    assert.equal(systemCanLoad('libseggpt-no-such-library.so.1'), false);
   });
 });
 
