@@ -66,7 +66,8 @@ export function knownUnavailable(
 /** Whether the dynamic loader finds `library` (by the system's search rules). */
 export function systemCanLoad(library: string): boolean {
   try {
-    process.dlopen({ exports: {} }, library, os.constants.dlopen.RTLD_LAZY);
+    // RTLD_LAZY: only the library's presence matters (no dlopen flags on Windows).
+    process.dlopen({ exports: {} }, library, os.constants.dlopen?.RTLD_LAZY);
     return true;
   } catch (err) {
     // Found and loaded, but not a Node module ("did not self-register"): it is there.
