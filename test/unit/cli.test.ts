@@ -160,7 +160,7 @@ describe('seggpt CLI (dist/cli.js)', function () {
       assert.match(i.stdout, /^provider\s+cpu$/m);
       assert.match(i.stdout, /^shape\s+hidden 32, 6 blocks, 4 heads, input 64×64$/m);
       assert.match(i.stdout, /^precision\s+fp32$/m);
-      assert.match(i.stdout, /^attention\s+fused$/m);
+      assert.match(i.stdout, /^attention\s+bias$/m);
     });
 
     it('without --out exits 2 saying so', () => {

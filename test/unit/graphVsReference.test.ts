@@ -45,7 +45,7 @@ describe('SegGPT ONNX graph vs. float64 reference on another config', () => {
     }
     await convertModel({ config, weights, outPath: path.join(dir, 'm.onnx'), precision: 'fp32' });
     session = await SegGptSession.load(path.join(dir, 'm.onnx'), { providers: ['cpu'] });
-    for (const attention of ['bias', 'plain', 'flash'] as const) {
+    for (const attention of ['fused', 'plain', 'flash'] as const) {
       const outPath = path.join(dir, `${attention}.onnx`);
       await convertModel({ config, weights, outPath, precision: 'fp32', attention });
       others.set(attention, await SegGptSession.load(outPath, { providers: ['cpu'] }));

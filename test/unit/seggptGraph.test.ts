@@ -24,7 +24,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
   /** The same model run as its prompt and query graphs. */
   let split: SegGptSession;
   /**
-   * The other attention forms (fp32's default is the widened q/k): the bias as a tensor, and
+   * The other attention forms (fp32's default is the bias as a tensor): the widened q/k, and
    * q/k/v padded to one head size (here 20 → 24 columns, v 8 → 24).
    */
   const others = new Map<AttentionKind, SegGptSession>();
@@ -61,7 +61,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
         outPath: path.join(dir, 'tiny-fp16.onnx'),
         precision: 'fp16',
       });
-      for (const attention of ['bias', 'flash'] as const) {
+      for (const attention of ['fused', 'flash'] as const) {
         const outPath = path.join(dir, `tiny-${attention}.onnx`);
         await convertModel({ config, weights, outPath, precision: 'fp32', attention });
       }
@@ -73,7 +73,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       graphs: 'full',
     });
     split = await SegGptSession.load(path.join(dir, 'tiny.onnx'), { providers: ['cpu'] });
-    for (const attention of ['bias', 'flash'] as const) {
+    for (const attention of ['fused', 'flash'] as const) {
       const modelPath = path.join(dir, `tiny-${attention}.onnx`);
       others.set(attention, await SegGptSession.load(modelPath, { providers: ['cpu'] }));
     }
@@ -113,7 +113,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       // A second run hits the prompt cache and must give the same answer.
       assert.deepEqual(await split.run(batch), await split.run(batch));
     });
-    it(`bias-tensor ('bias') and padded ('flash') attention match: ${title}`, async () => {
+    it(`widened ('fused') and padded ('flash') attention match: ${title}`, async () => {
       const batch = batchOf(inp, semantic, group);
       for (const [kind, s] of others) {
         const err = maxAbsDiff(await s.run(batch), expected(outputs[i] as string, batch.rows));
@@ -151,7 +151,7 @@ describe('SegGPT ONNX graph vs. reference fixtures', () => {
       assert.equal(fp16.precision, 'fp16');
       // float16 models are for GPUs: attention padded to one head size for flash kernels.
       assert.equal(readModelInfo(path.join(dir, 'tiny-fp16.onnx')).attention, 'flash');
-      assert.equal(readModelInfo(path.join(dir, 'tiny.onnx')).attention, 'fused');
+      assert.equal(readModelInfo(path.join(dir, 'tiny.onnx')).attention, 'bias');
       const batch = batchOf('ens', true, 2);
       const err = maxAbsDiff(await fp16.run(batch), expected(outputs[3] as string, 2));
       // Outputs reach about ±2.5; half precision keeps roughly three significant digits.
