@@ -36,8 +36,8 @@ export interface GraphOptions {
  * GPUs, whose flash-attention kernels need equal q/k/v head sizes ('flash': 1.5× the queries per
  * second of 'fused' with the CUDA provider on an H200). On CPUs the bias as a tensor does the
  * least arithmetic ('bias'; on ViT-L, with the keys in column order and k, v handed over in the
- * operator's own layout, float32 queries 5.8% faster than 'fused' for ≈ 120 MiB more peak
- * memory in four query chunks, int8 in one chunk for ≈ 1 GiB less than float32's peak).
+ * operator's own layout: float32 queries 5.8% faster than 'fused' for ≈ 120 MiB more peak
+ * memory, in four chunks of query rows; int8, the fast path, in one chunk, ≈ 600 MiB more).
  */
 export function defaultAttention(precision: Precision): AttentionKind {
   return precision === 'fp16' ? 'flash' : 'bias';
