@@ -94,7 +94,18 @@ export function layerNorm(
 ): string {
   const s = g.weight(`${name}.weight`, gamma, [gamma.length]);
   const b = g.weight(`${name}.bias`, beta, [beta.length]);
-  return g.op('LayerNormalization', [x, s, b], {
+  return layerNormOp(g, x, s, b, eps);
+}
+
+/** LayerNormalization over the last axis with given scale and bias values, statistics in float32. */
+export function layerNormOp(
+  g: GraphBuilder,
+  x: string,
+  scale: string,
+  bias: string,
+  eps: number,
+): string {
+  return g.op('LayerNormalization', [x, scale, bias], {
     axis: int(-1),
     epsilon: float(eps),
     stash_type: int(1),
@@ -122,12 +133,7 @@ export function skipLayerNorm(
   const b = g.weight(`${name}.bias`, beta, [beta.length]);
   if (g.precision !== 'fp16') {
     const sum = g.op('Add', [skip, bias ? g.op('Add', [input, bias]) : input]);
-    const normed = g.op('LayerNormalization', [sum, s, b], {
-      axis: int(-1),
-      epsilon: float(eps),
-      stash_type: int(1),
-    });
-    return [normed, sum];
+    return [layerNormOp(g, sum, s, b, eps), sum];
   }
   const [normed, , , sum] = g.opN(
     'SkipLayerNormalization',

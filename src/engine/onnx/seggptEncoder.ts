@@ -2,13 +2,14 @@
 import { geometryOf, type SegGptConfig, type SegGptGeometry } from '../config';
 import { resizeBicubic } from '../positionTable';
 import type { WeightSource } from '../weights';
-import { float, int, ints, type GraphBuilder } from './graphBuilder';
+import { int, ints, type GraphBuilder } from './graphBuilder';
 import {
   gelu,
   layerNorm,
   linear,
   linearDeferredBias,
   reshape,
+  layerNormOp,
   skipLayerNorm,
   slice,
   transpose,
@@ -250,12 +251,7 @@ function finalNorm(
   ]).then(([gamma, beta]) => {
     const s = g.weight('model.encoder.layernorm.weight', gamma, [gamma.length]);
     const b = g.weight('model.encoder.layernorm.bias', beta, [beta.length]);
-    return (x: string) =>
-      g.op('LayerNormalization', [x, s, b], {
-        axis: int(-1),
-        epsilon: float(c.layerNormEps),
-        stash_type: int(1),
-      });
+    return (x: string) => layerNormOp(g, x, s, b, c.layerNormEps);
   });
 }
 
